@@ -1,0 +1,170 @@
+"""Numbers, money and shares as people read them, in a given locale.
+
+Babel (CLDR data) does the grouping, decimal marks and symbol placement: ``$1,234.50`` in
+English, ``1 234,50 ₽`` in Russian (with no-break spaces). Two gaps in CLDR's English data are
+filled here, because the users of these currencies read local signs on their price tags:
+
+* English CLDR knows no sign for RUB, UZS, KZT, MNT, AMD, GEL, UAH, BYN, TRY and prints
+  ``RUB1,234.50``. :data:`LOCAL_SYMBOLS` replaces the ISO code with ``₽``, ``so'm``, ``₸``, ``₮``,
+  ``֏``, ``₾``, ``₴``, ``Br``, ``₺`` in every locale, so a dataset's money looks the same whatever
+  the interface language.
+* Babel does not apply CLDR's currency-spacing rule, so a symbol made of letters is glued to the
+  digits. :func:`format_money` inserts a no-break space between a letter symbol and a digit
+  (``so'm 1,234.50``), as CLDR specifies; sign-like symbols (``$``, ``₽``) stay attached.
+
+Decimal places follow the currency's CLDR precision (two for most, none for JPY). Missing
+values (None, NaN, pandas NA) show as an em dash, never as ``nan`` or ``0``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from functools import lru_cache
+from numbers import Real
+
+from babel import Locale
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_name,
+    get_currency_precision,
+    get_currency_symbol,
+)
+
+MISSING = "—"
+NO_BREAK_SPACE = "\xa0"
+
+# Sign shown for a currency in every locale, where CLDR's English data has only the ISO code.
+LOCAL_SYMBOLS: dict[str, str] = {
+    "RUB": "₽",
+    "UZS": "so'm",
+    "KZT": "₸",
+    "MNT": "₮",
+    "AMD": "֏",
+    "GEL": "₾",
+    "UAH": "₴",
+    "BYN": "Br",
+    "TRY": "₺",
+}
+
+# Currencies offered by the dataset currency picker, most frequent markets first.
+_PICKER_CODES = (
+    "USD", "EUR", "GBP", "RUB", "UZS", "KZT", "MNT", "AMD", "GEL", "UAH", "BYN", "TRY",
+    "CNY", "JPY", "INR",
+)  # fmt: skip
+
+Number = Real | Decimal
+
+
+@lru_cache(maxsize=32)
+def _parse_locale(locale: str) -> Locale:
+    """``"en"``, ``"ru_RU"`` and ``"ru-RU"`` -> a babel Locale (UnknownLocaleError if unknown)."""
+    return Locale.parse(locale.strip().replace("-", "_"))
+
+
+def _is_missing(value: object) -> bool:
+    """True for None, float/Decimal NaN, pandas NA and NaT."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN is the only value unequal to itself
+    except TypeError:  # pandas NA refuses to be a bool
+        return True
+
+
+def _is_symbol_or_space(char: str) -> bool:
+    return unicodedata.category(char)[0] in "SZ"
+
+
+def _space_letter_symbol(text: str, symbol: str) -> str:
+    """Put a no-break space between a letter symbol and an adjacent digit (CLDR spacing rule)."""
+    start = text.find(symbol)
+    if start < 0 or not symbol:
+        return text
+    end = start + len(symbol)
+    if end < len(text) and text[end].isdigit() and not _is_symbol_or_space(symbol[-1]):
+        text = text[:end] + NO_BREAK_SPACE + text[end:]
+    if start > 0 and text[start - 1].isdigit() and not _is_symbol_or_space(symbol[0]):
+        text = text[:start] + NO_BREAK_SPACE + text[start:]
+    return text
+
+
+def currency_symbol(code: str | None, locale: str = "en") -> str:
+    """The sign shown for an ISO 4217 ``code``: ``"USD"`` -> ``"$"``, ``"RUB"`` -> ``"₽"``.
+
+    Falls back to babel's symbol for ``locale`` (often the code itself); ``""`` for no code.
+    """
+    key = (code or "").strip().upper()
+    if not key:
+        return ""
+    return LOCAL_SYMBOLS.get(key) or get_currency_symbol(key, locale=_parse_locale(locale))
+
+
+def currency_label(code: str, locale: str = "en") -> str:
+    """A picker label: the currency's name in ``locale`` and its sign, ``"Euro (€)"``."""
+    key = code.strip().upper()
+    name = get_currency_name(key, locale=_parse_locale(locale))
+    symbol = currency_symbol(key, locale)
+    return name if symbol == key else f"{name} ({symbol})"
+
+
+CURRENCIES: list[tuple[str, str]] = [(code, currency_label(code)) for code in _PICKER_CODES]
+
+
+def format_money(value: Number | None, currency: str | None, locale: str = "en") -> str:
+    """``value`` as an amount of ``currency`` (ISO code) written the ``locale`` way.
+
+    ``format_money(1234.5, "USD")`` -> ``"$1,234.50"``; ``format_money(1234.5, "RUB", "ru")``
+    -> ``"1 234,50 ₽"`` (no-break spaces). Without a currency the number alone, with two
+    decimals. A missing value gives ``"—"``.
+    """
+    if _is_missing(value):
+        return MISSING
+    assert value is not None  # narrowed by _is_missing
+    babel_locale = _parse_locale(locale)
+    code = (currency or "").strip().upper()
+    if not code:
+        return format_decimal(_drop_negative_zero(value, 2), format="#,##0.00", locale=babel_locale)
+    amount = _drop_negative_zero(value, get_currency_precision(code))
+    text = format_currency(amount, code, locale=babel_locale)
+    babel_symbol = get_currency_symbol(code, locale=babel_locale)
+    symbol = currency_symbol(code, locale)
+    if symbol != babel_symbol:
+        text = text.replace(babel_symbol, symbol, 1)
+    return _space_letter_symbol(text, symbol)
+
+
+def _drop_negative_zero(value: Number, digits: int) -> Number:
+    """0 for amounts that round to zero, so -0.001 shows as "$0.00", not "-$0.00"."""
+    return 0 if round(value, digits) == 0 else value
+
+
+def format_count(n: Number | None, locale: str = "en") -> str:
+    """A whole number with the locale's grouping: ``12345`` -> ``"12,345"``; missing -> ``"—"``.
+
+    Fractions are rounded to the nearest integer (half to even).
+    """
+    if _is_missing(n):
+        return MISSING
+    assert n is not None  # narrowed by _is_missing
+    return format_decimal(int(round(n)), locale=_parse_locale(locale))
+
+
+def format_percent(share: Number | None, digits: int = 1, locale: str = "en") -> str:
+    """A share of one as a percentage with exactly ``digits`` decimals.
+
+    ``0.1234`` -> ``"12.3%"``; in ``"ru"`` -> ``"12,3 %"`` (no-break space); missing -> ``"—"``.
+    """
+    if digits < 0:
+        raise ValueError(f"digits must be 0 or more, got {digits}.")
+    if _is_missing(share):
+        return MISSING
+    assert share is not None  # narrowed by _is_missing
+    babel_locale = _parse_locale(locale)
+    pattern = babel_locale.percent_formats[None].pattern
+    fraction = "." + "0" * digits if digits else ""
+    # CLDR percent patterns look like "#,##0%" or "#,##0 %"; add the wanted decimals after "0".
+    head, _, tail = pattern.partition(";")[0].rpartition("0")
+    value = _drop_negative_zero(share, digits + 2)
+    return format_decimal(value, format=f"{head}0{fraction}{tail}", locale=babel_locale)

@@ -1,0 +1,326 @@
+"""The DuckDB workspace: one file holding many datasets, their versions and their rows.
+
+Why one DuckDB file per workspace: a marketer's laptop needs no server, and a team's server needs
+only a shared path (or an ``md:`` MotherDuck name) — the same connection code serves both.
+
+Why one connection per workspace per process, and a cursor per caller: DuckDB allows one
+read-write connection to a file per process; cursors are cheap, independent connections to the
+same database, so every script run or thread takes its own and none is shared across threads.
+
+Every table that holds data carries ``dataset_id``. The ``datasets`` row holds the version that
+caches key on; any change to a dataset's rows or settings increments it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+DEFAULT_WORKSPACE = Path("data") / "workspace.duckdb"
+SCHEMA_VERSION = 1
+
+# Transaction roles (DESIGN §3) in the column order of the canonical table.
+TRANSACTION_ROLES = (
+    "customer_id", "date", "amount", "order_id", "product", "category",
+    "quantity", "unit_price", "cost", "channel", "store",
+)
+CUSTOMER_ROLES = (
+    "gender", "birth_date", "age", "city", "region", "signup_date", "email", "phone",
+    "email_opt_in", "sms_opt_in", "referred_by", "nps", "share_of_wallet", "attributes",
+)
+
+_SCHEMA = [
+    """
+    create table if not exists meta (key text primary key, value text)
+    """,
+    """
+    create sequence if not exists dataset_ids start 1
+    """,
+    """
+    create table if not exists datasets (
+        dataset_id integer primary key default nextval('dataset_ids'),
+        name text not null unique,
+        version integer not null default 1,
+        source_name text,
+        file_hash text,
+        mapping text,
+        read_options text,
+        currency text,
+        rows_loaded bigint not null default 0,
+        rows_rejected bigint not null default 0,
+        created_at timestamp not null default current_timestamp,
+        updated_at timestamp not null default current_timestamp
+    )
+    """,
+    """
+    create table if not exists loads (
+        dataset_id integer not null,
+        version integer not null,
+        file_hash text not null,
+        source_name text,
+        mode text not null,
+        rows_loaded bigint not null,
+        rows_rejected bigint not null,
+        rows_skipped bigint not null,
+        loaded_at timestamp not null default current_timestamp
+    )
+    """,
+    """
+    create table if not exists transactions (
+        dataset_id integer not null,
+        line bigint,
+        customer_id text not null,
+        date timestamp not null,
+        amount decimal(18, 4) not null,
+        is_return boolean not null,
+        order_key text not null,
+        order_id text,
+        product text,
+        category text,
+        quantity double,
+        unit_price decimal(18, 4),
+        cost decimal(18, 4),
+        channel text,
+        store text
+    )
+    """,
+    """
+    create table if not exists customers (
+        dataset_id integer not null,
+        customer_id text not null,
+        gender text,
+        birth_date date,
+        age integer,
+        city text,
+        region text,
+        signup_date date,
+        email text,
+        phone text,
+        email_opt_in boolean,
+        sms_opt_in boolean,
+        referred_by text,
+        nps integer,
+        share_of_wallet double,
+        attributes text
+    )
+    """,
+    """
+    create table if not exists rejects (
+        dataset_id integer not null,
+        line bigint,
+        "column" text,
+        raw_value text,
+        reason text not null
+    )
+    """,
+]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset of a workspace, as the ``datasets`` table holds it."""
+
+    dataset_id: int
+    name: str
+    version: int
+    source_name: str | None
+    file_hash: str | None
+    currency: str | None
+    rows_loaded: int
+    rows_rejected: int
+    mapping: dict[str, str] = field(default_factory=dict)
+    read_options: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class DatasetNotFound(LookupError):
+    """Raised when a dataset name or id is not in the workspace."""
+
+
+class Workspace:
+    """A DuckDB workspace file. Create through :func:`open_workspace`, not directly.
+
+    ``cursor()`` hands out a fresh cursor; use one per script run or thread.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        if not self.path.startswith("md:") and self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(self.path, read_only=read_only)
+        self._lock = threading.Lock()
+        if not read_only:
+            self._migrate()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on this workspace; not to be shared between threads."""
+        with self._lock:
+            return self._con.cursor()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def _migrate(self) -> None:
+        con = self.cursor()
+        con.execute("begin")
+        for statement in _SCHEMA:
+            con.execute(statement)
+        con.execute(
+            "insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
+        )
+        con.execute("commit")
+
+    # -- datasets -------------------------------------------------------------------------------
+
+    def datasets(self) -> list[Dataset]:
+        """All datasets, oldest first."""
+        rows = self.cursor().execute(
+            "select * from datasets order by dataset_id"
+        ).fetchdf()
+        return [_dataset_from_row(r) for r in rows.to_dict("records")]
+
+    def dataset(self, key: str | int) -> Dataset:
+        """The dataset with this id (int) or name (str)."""
+        con = self.cursor()
+        if isinstance(key, int):
+            df = con.execute("select * from datasets where dataset_id = ?", [key]).fetchdf()
+        else:
+            df = con.execute("select * from datasets where name = ?", [key]).fetchdf()
+        if df.empty:
+            raise DatasetNotFound(f"There is no dataset {key!r} in this workspace.")
+        return _dataset_from_row(df.to_dict("records")[0])
+
+    def find_by_hash(self, file_hash: str) -> Dataset | None:
+        """The dataset that already holds a file with this SHA-256, if any."""
+        row = self.cursor().execute(
+            "select dataset_id from loads where file_hash = ? order by loaded_at desc limit 1",
+            [file_hash],
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            return self.dataset(int(row[0]))
+        except DatasetNotFound:
+            return None
+
+    def rename_dataset(self, dataset_id: int, new_name: str) -> Dataset:
+        new_name = new_name.strip()
+        if not new_name:
+            raise ValueError("A dataset name cannot be empty.")
+        con = self.cursor()
+        taken = con.execute(
+            "select 1 from datasets where name = ? and dataset_id <> ?", [new_name, dataset_id]
+        ).fetchone()
+        if taken:
+            raise ValueError(f"Another dataset is already called {new_name!r}; pick another name.")
+        con.execute(
+            "update datasets set name = ?, version = version + 1, updated_at = current_timestamp"
+            " where dataset_id = ?",
+            [new_name, dataset_id],
+        )
+        return self.dataset(dataset_id)
+
+    def set_currency(self, dataset_id: int, currency: str | None) -> Dataset:
+        self.cursor().execute(
+            "update datasets set currency = ?, version = version + 1,"
+            " updated_at = current_timestamp where dataset_id = ?",
+            [currency or None, dataset_id],
+        )
+        return self.dataset(dataset_id)
+
+    def delete_dataset(self, dataset_id: int) -> None:
+        """Remove a dataset and all its rows, in one transaction."""
+        con = self.cursor()
+        con.execute("begin")
+        try:
+            for table in ("transactions", "customers", "rejects", "loads", "datasets"):
+                # table names come from the fixed tuple above, never from input
+                con.execute(f"delete from {table} where dataset_id = ?", [dataset_id])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+
+    def rejects(self, dataset_id: int, limit: int | None = None) -> pd.DataFrame:
+        """Rejected source rows: line, column, raw_value, reason (ordered by line)."""
+        sql = (
+            'select line, "column", raw_value, reason from rejects where dataset_id = ?'
+            " order by line, \"column\""
+        )
+        params: list[Any] = [dataset_id]
+        if limit is not None:
+            sql += " limit ?"
+            params.append(limit)
+        return self.cursor().execute(sql, params).fetchdf()
+
+    def fingerprint(self, dataset: Dataset) -> tuple[str, int, int]:
+        """The plain values caches key on: workspace path, dataset id and version."""
+        return (self.path, dataset.dataset_id, dataset.version)
+
+
+def _dataset_from_row(row: dict[str, Any]) -> Dataset:
+    def _json(value: Any) -> dict[str, Any]:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return {}
+        return dict(json.loads(value))
+
+    def _opt(value: Any) -> Any:
+        return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+    return Dataset(
+        dataset_id=int(row["dataset_id"]),
+        name=str(row["name"]),
+        version=int(row["version"]),
+        source_name=_opt(row["source_name"]),
+        file_hash=_opt(row["file_hash"]),
+        currency=_opt(row["currency"]),
+        rows_loaded=int(row["rows_loaded"]),
+        rows_rejected=int(row["rows_rejected"]),
+        mapping=_json(row["mapping"]),
+        read_options=_json(row["read_options"]),
+        created_at=_opt(row["created_at"]),
+        updated_at=_opt(row["updated_at"]),
+    )
+
+
+_workspaces: dict[tuple[str, bool], Workspace] = {}
+_workspaces_lock = threading.Lock()
+
+
+def workspace_path(path: str | Path | None = None) -> str:
+    """The workspace to use: the argument, else ``RETENTION_DB``, else the default file."""
+    chosen = path or os.environ.get("RETENTION_DB") or DEFAULT_WORKSPACE
+    chosen = str(chosen)
+    if chosen.startswith("md:") or chosen == ":memory:":
+        return chosen
+    return str(Path(chosen).expanduser().resolve())
+
+
+def open_workspace(path: str | Path | None = None, *, read_only: bool = False) -> Workspace:
+    """The process-wide Workspace for this path (one DuckDB connection per file per process)."""
+    resolved = workspace_path(path)
+    key = (resolved, read_only)
+    with _workspaces_lock:
+        ws = _workspaces.get(key)
+        if ws is None:
+            ws = Workspace(resolved, read_only=read_only)
+            _workspaces[key] = ws
+        return ws
+
+
+def close_workspace(path: str | Path | None = None) -> None:
+    """Close and forget the process-wide connection for this path (tests and CLI exits)."""
+    resolved = workspace_path(path)
+    with _workspaces_lock:
+        for key in [k for k in _workspaces if k[0] == resolved]:
+            _workspaces.pop(key).close()
