@@ -1,0 +1,176 @@
+"""``python -m retention …``: the command-line contract of DESIGN §5.
+
+Scripts and schedulers depend on it: each command prints one JSON object on stdout and exits 0,
+or prints a sentence on stderr and exits non-zero (1: the data or file is at fault, 2: the
+command line is). Progress goes to stderr so stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from retention import metrics
+from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, load_file
+from retention.ingest.loader import detect_options, prepare
+from retention.store import DatasetNotFound, close_workspace, open_workspace
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (IngestError, DatasetNotFound, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        close_workspace(getattr(args, "db", None))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m retention", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="load a purchase file into a dataset")
+    ingest.add_argument("path", type=Path)
+    ingest.add_argument("--db", help="workspace file (default: $RETENTION_DB or "
+                                     "data/workspace.duckdb)")
+    ingest.add_argument("--dataset", help="dataset name (default: the file name without suffix)")
+    ingest.add_argument("--map", action="append", default=[], metavar="ROLE=HEADER",
+                        help="use column HEADER for ROLE (repeatable), e.g. customer_id=column2")
+    mode = ingest.add_mutually_exclusive_group()
+    mode.add_argument("--replace", action="store_true", help="replace the dataset's rows")
+    mode.add_argument("--append", action="store_true",
+                      help="add rows; rows already present (same order id, or identical rows "
+                           "without order ids) are skipped")
+    ingest.add_argument("--currency", help="ISO currency code, e.g. USD, RUB, UZS")
+    ingest.add_argument("--encoding", choices=sorted(ENCODINGS), help="override detection")
+    ingest.add_argument("--delimiter", help="override detection: , ; | tab or whitespace")
+    ingest.add_argument("--decimal", choices=[".", ","], help="override detection")
+    ingest.add_argument("--date-format", choices=sorted(DATE_FORMATS), help="override detection")
+    header = ingest.add_mutually_exclusive_group()
+    header.add_argument("--header", dest="header", action="store_true", default=None)
+    header.add_argument("--no-header", dest="header", action="store_false")
+    ingest.add_argument("--skip-rows", type=int, help="title lines above the table")
+    ingest.add_argument("--sheet", help="Excel sheet name (default: the first)")
+    ingest.set_defaults(run=_ingest)
+
+    summary = commands.add_parser("summary", help="headline numbers of a dataset as JSON")
+    summary.add_argument("--dataset", required=True)
+    summary.add_argument("--db")
+    summary.add_argument("--as-of", type=dt.date.fromisoformat,
+                         help="as-of date YYYY-MM-DD (default: the last transaction date)")
+    summary.add_argument("--window-days", type=int, default=90,
+                         help="activity window W in days (default 90)")
+    summary.set_defaults(run=_summary)
+
+    sample = commands.add_parser("sample", help="write the synthetic sample purchase file")
+    sample.add_argument("--out", required=True, type=Path)
+    sample.add_argument("--customers", type=int, default=3000)
+    sample.add_argument("--seed", type=int, default=42)
+    sample.set_defaults(run=_sample)
+    return parser
+
+
+def _parse_map(pairs: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        role, sep, header = pair.partition("=")
+        if not sep or not role.strip():
+            raise ValueError(f"--map expects ROLE=HEADER, got {pair!r}")
+        mapping[role.strip()] = header
+    return mapping
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    options = _read_options(args)
+    mode = "replace" if args.replace else "append" if args.append else "new"
+    ws = open_workspace(args.db)
+    report = load_file(
+        ws, args.path, dataset=args.dataset, options=options, mapping=_parse_map(args.map),
+        mode=mode, currency=args.currency,
+        progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+    )
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if report.rows_rejected:
+        for row in report.rejects.itertuples(index=False):
+            print(f"rejected: {row.rows} rows: {row.reason} (column {row.column!r}, e.g. line "
+                  f"{row.example_line}: {row.example_value!r})", file=sys.stderr)
+    _print_json(report.as_json())
+    return 0
+
+
+def _read_options(args: argparse.Namespace) -> ReadOptions | None:
+    """Detected options with the command line's overrides, or None when nothing is overridden."""
+    overrides: dict[str, Any] = {}
+    if args.encoding:
+        overrides["encoding"] = args.encoding
+    if args.delimiter:
+        overrides["delimiter"] = {"tab": "\t", "\\t": "\t"}.get(args.delimiter, args.delimiter)
+    if args.decimal:
+        overrides["decimal"] = args.decimal
+    if args.date_format:
+        overrides["date_format"] = args.date_format
+    if args.header is not None:
+        overrides["header"] = args.header
+    if args.skip_rows is not None:
+        overrides["skip_rows"] = args.skip_rows
+    if args.sheet:
+        overrides["sheet"] = args.sheet
+    if not overrides:
+        return None
+    with prepare(args.path, encoding=overrides.get("encoding"), scan=False) as src:
+        detected = detect_options(src)
+    return ReadOptions(**{**detected.as_dict(), **overrides})
+
+
+def _summary(args: argparse.Namespace) -> int:
+    ws = open_workspace(args.db)
+    dataset = ws.dataset(args.dataset)
+    con = ws.cursor()
+    head = metrics.headline(con, dataset.dataset_id, as_of=args.as_of).iloc[0]
+    _print_json({
+        "dataset": dataset.name,
+        "version": dataset.version,
+        "as_of": head["as_of"],
+        "window_days": args.window_days,
+        "currency": dataset.currency,
+        "customers": head["customers"],
+        "orders": head["orders"],
+        "net_revenue": head["net_revenue"],
+        "returns": head["returns"],
+    })
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from retention.sample import write_sample_csv
+
+    path = write_sample_csv(args.out, customers=args.customers, seed=args.seed)
+    _print_json({"out": str(path), "customers": args.customers, "seed": args.seed})
+    return 0
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    print(json.dumps(payload, default=_json_value, ensure_ascii=False))
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10] if not isinstance(value, dt.datetime) or (
+            value.time() == dt.time()) else value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item"):  # numpy and pandas scalars
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,57 @@
+"""The dataset's headline numbers: customers, orders, net revenue and the dates it spans."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+
+def default_as_of(con: duckdb.DuckDBPyConnection, dataset_id: int) -> dt.date | None:
+    """DESIGN §4's default as-of date D: the date of the dataset's last transaction."""
+    row = con.execute(
+        "select max(date)::date from transactions where dataset_id = ?", [dataset_id]
+    ).fetchone()
+    return None if row is None or row[0] is None else row[0]
+
+
+def headline(
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """One row with the dataset's numbers up to the end of day ``as_of`` (default: last date).
+
+    Columns: as_of (date), customers (customers with at least one order — a customer with only
+    returns is not one), orders (distinct orders, returns excluded), net_revenue (all amounts,
+    returns netted), returns (return rows), first_date, last_date (of the rows counted),
+    future_rows (rows after as_of, ignored).
+    """
+    as_of = as_of or default_as_of(con, dataset_id)
+    if as_of is None:
+        return pd.DataFrame(
+            [{"as_of": None, "customers": 0, "orders": 0, "net_revenue": 0.0, "returns": 0,
+              "first_date": None, "last_date": None, "future_rows": 0}]
+        )
+    return con.execute(
+        """
+        with scoped as (
+            select * from transactions
+            where dataset_id = $ds and date < $as_of::date + interval 1 day
+        ),
+        final as (
+            select
+                $as_of::date as as_of,
+                count(distinct customer_id) filter (where not is_return) as customers,
+                count(distinct order_key) filter (where not is_return) as orders,
+                coalesce(sum(amount), 0)::double as net_revenue,
+                count(*) filter (where is_return) as returns,
+                min(date)::date as first_date,
+                max(date)::date as last_date,
+                (select count(*) from transactions
+                 where dataset_id = $ds and date >= $as_of::date + interval 1 day) as future_rows
+            from scoped
+        )
+        select * from final
+        """,
+        {"ds": dataset_id, "as_of": as_of},
+    ).fetchdf()
