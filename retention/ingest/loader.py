@@ -163,14 +163,24 @@ def detect_options(src: PreparedSource, given: ReadOptions | None = None) -> Rea
         return ReadOptions(header=True)
     if src.kind == "excel":
         sheets = excel_sheets(src.path)
-        sheet = given.sheet if given and given.sheet in sheets else sheets[0] if sheets else None
-        rows = [
-            [excel_cell_text(v) or "" for v in r]
-            for r in read_excel_rows(src.path, sheet, limit=200)
-        ]
-        rows = [r for r in rows if any(v.strip() for v in r)]
-        if not rows:
-            raise IngestError(t("The sheet {sheet!r} is empty.", sheet=sheet))
+        if given and given.sheet in sheets:
+            candidates = [given.sheet]
+        else:
+            candidates = sheets
+        # without a choice, the first sheet that holds a table (a cover sheet is passed over)
+        for sheet in candidates:
+            rows = [
+                [excel_cell_text(v) or "" for v in r]
+                for r in read_excel_rows(src.path, sheet, limit=200)
+            ]
+            rows = [r for r in rows if any(v.strip() for v in r)]
+            if len(rows) >= 2:
+                break
+        else:
+            raise IngestError(
+                t("The workbook has no sheet with a header and data rows ({sheets}).",
+                  sheets=", ".join(candidates) or t("no sheets"))
+            )
         skip = sniff.detect_skip(rows)
         return ReadOptions(encoding="utf-8", delimiter=",", header=sniff.detect_header(rows[skip:]),
                            skip_rows=skip, decimal=".", sheet=sheet)
@@ -195,7 +205,10 @@ def _sample_width(src: PreparedSource, options: ReadOptions) -> int:
     lines, _ = _text_sample(src)
     rows = sniff.split_rows(lines, options.delimiter, options.quote or '"')
     rows = rows[options.skip_rows:]
-    return max((len(r) for r in rows[:1000]), default=1)
+    if options.header and rows:
+        # lines wider than the header land in the reader's overflow column and are rejected
+        return max(len(rows[0]), 1)
+    return max(sniff.modal_width(rows[:1000]), 1)
 
 
 def _stage(con: duckdb.DuckDBPyConnection, src: PreparedSource, options: ReadOptions):
@@ -538,7 +551,13 @@ def _build_canonical(con, plan: _Plan) -> None:
         )
         select * replace (
             {"round(quantity * unit_price, 4)::decimal(18, 4)" if derived else "amount"}
-                as amount
+                as amount,
+            -- out-of-range scores are left empty (and reported as unreadable values)
+            case when nps between 0 and 10 and nps = round(nps) then nps end as nps,
+            case when share_of_wallet between 0 and 1 then share_of_wallet
+                 when share_of_wallet > 1 and share_of_wallet <= 100 then share_of_wallet / 100
+                 end as share_of_wallet,
+            case when age between 0 and 120 then round(age) end as age
         ) from parsed
     """, _params(plan))
 

@@ -188,6 +188,11 @@ def _modal(counts: list[int]) -> tuple[int, float]:
     return mode, freq / len(counts)
 
 
+def modal_width(rows: list[list[str]]) -> int:
+    """The most common number of fields per row."""
+    return _modal([len(r) for r in rows])[0]
+
+
 def is_number(value: str, decimal: str) -> bool:
     cleaned = clean_number_text(value)
     return bool(cleaned) and re.fullmatch(NUMBER_PATTERNS[decimal], cleaned) is not None
