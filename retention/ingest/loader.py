@@ -480,9 +480,10 @@ def _choose_date_format(con, col: str, header: str, warnings: list[str]) -> snif
         if best is None or n > best[0]:
             best = (n, fmt)
     assert best is not None
-    if {"dmy_slash", "mdy_slash"} <= counts.keys() and counts["dmy_slash"] == counts[
-        "mdy_slash"
-    ]:
+    if (
+        {"dmy_slash", "mdy_slash"} <= counts.keys()
+        and counts["dmy_slash"] == counts["mdy_slash"] == best[0] > 0
+    ):
         warnings.append(
             t("Dates in {header!r} could be day/month or month/day (no day above 12 was found); "
               "they were read as day/month. Change 'Date format' if that is wrong.",
