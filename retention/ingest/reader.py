@@ -101,6 +101,11 @@ def _stage_delimited(con, src: PreparedSource, options: ReadOptions, table: str,
             t("The file could not be read as delimited text: {error}. Check the delimiter and "
               "quote settings under 'Reading options'.", error=_first_line(exc))
         ) from exc
+    if not src.blank_lines:
+        con.execute(f"create or replace temp table {table} as"
+                    " select rowid + 1 as line, * from raw_records")
+        con.execute("drop table raw_records")
+        return
     # DuckDB skips empty lines; map record k back to its physical line around them.
     con.execute("create or replace temp table skipped_lines (line bigint)")
     if src.blank_lines:
