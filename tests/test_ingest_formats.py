@@ -146,7 +146,8 @@ def test_number_styles(tmp_path, ws, written, decimal, expected):
 
 
 def test_decimal_comma_is_detected_from_the_values(tmp_path):
-    path = write(tmp_path, "n.csv", "customer;date;amount\nc1;2024-01-01;12,50\nc2;2024-01-02;3,10\n")
+    text = "customer;date;amount\nc1;2024-01-01;12,50\nc2;2024-01-02;3,10\n"
+    path = write(tmp_path, "n.csv", text)
     assert inspect_file(path).options.decimal == ","
 
 
@@ -211,7 +212,8 @@ def test_amount_from_quantity_times_unit_price(tmp_path, ws):
 
 
 def test_leading_zeros_and_float_like_ids(tmp_path, ws):
-    path = write(tmp_path, "ids.csv", "customer,date,amount\n007,2024-01-01,1\n17850.0,2024-01-01,1\n")
+    text = "customer,date,amount\n007,2024-01-01,1\n17850.0,2024-01-01,1\n"
+    path = write(tmp_path, "ids.csv", text)
     report = load_file(ws, path)
     assert [r[1] for r in transactions(ws, report.dataset_id)] == ["007", "17850"]
 

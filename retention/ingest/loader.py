@@ -163,10 +163,7 @@ def detect_options(src: PreparedSource, given: ReadOptions | None = None) -> Rea
         return ReadOptions(header=True)
     if src.kind == "excel":
         sheets = excel_sheets(src.path)
-        if given and given.sheet in sheets:
-            candidates = [given.sheet]
-        else:
-            candidates = sheets
+        candidates = [given.sheet] if given and given.sheet in sheets else sheets
         # without a choice, the first sheet that holds a table (a cover sheet is passed over)
         for sheet in candidates:
             rows = [

@@ -125,7 +125,7 @@ def scan_text(path: Path, encoding: str, into: Path) -> tuple[Path, list[int], i
     lines = 0
     last = b"\n"  # a virtual newline before the file, so an empty first line is found
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict") if needs_copy else None
-    out = open(target, "wb") if needs_copy else None
+    out = open(target, "wb") if needs_copy else None  # noqa: SIM115 - closed in finally
     try:
         with open(path, "rb") as fh:
             position = 0
