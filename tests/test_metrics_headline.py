@@ -1,0 +1,67 @@
+"""Headline numbers on a 9-row table worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from retention.ingest import load_file
+from retention.metrics import default_as_of, headline
+from tests.ingest_helpers import fresh_workspace, write
+
+# c1: two orders (one of two lines) and a partial return; c2: one order on 03-01 at two times
+# of day = two orders; c3: a return only (not a customer); c4: buys after 03-31 only.
+ROWS = """order,customer,date,amount
+1,c1,2024-01-05 10:00,30
+1,c1,2024-01-05 10:00,20
+2,c1,2024-02-10 12:00,40
+C2,c1,2024-02-12 09:00,10
+3,c2,2024-03-01 09:00,15
+4,c2,2024-03-01 18:00,5
+C9,c3,2024-03-10 11:00,12
+5,c4,2024-04-02 08:00,100
+6,c4,2024-04-03 08:00,-1
+"""
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    ws = fresh_workspace(tmp_path)
+    report = load_file(ws, write(tmp_path, "h.csv", ROWS), dataset="h")
+    return ws, report.dataset_id
+
+
+def test_headline_at_the_default_as_of_date(dataset):
+    ws, ds = dataset
+    assert default_as_of(ws.cursor(), ds) == dt.date(2024, 4, 3)
+    row = headline(ws.cursor(), ds).iloc[0].to_dict()
+    # orders 1, 2, 3, 4, 5; returns C2, C9 and the negative line of c4
+    assert row["customers"] == 3
+    assert row["orders"] == 5
+    assert row["net_revenue"] == pytest.approx(30 + 20 + 40 - 10 + 15 + 5 - 12 + 100 - 1)
+    assert row["returns"] == 3
+    assert (row["first_date"].date(), row["last_date"].date()) == (
+        dt.date(2024, 1, 5), dt.date(2024, 4, 3))
+    assert row["future_rows"] == 0
+
+
+def test_rows_after_the_as_of_day_are_ignored_and_the_day_itself_counts(dataset):
+    ws, ds = dataset
+    row = headline(ws.cursor(), ds, as_of=dt.date(2024, 3, 1)).iloc[0].to_dict()
+    assert (row["customers"], row["orders"], row["returns"]) == (2, 4, 1)
+    assert row["net_revenue"] == pytest.approx(30 + 20 + 40 - 10 + 15 + 5)
+    assert row["future_rows"] == 3
+
+
+def test_a_customer_with_returns_only_is_not_a_customer(dataset):
+    ws, ds = dataset
+    row = headline(ws.cursor(), ds, as_of=dt.date(2024, 3, 10)).iloc[0].to_dict()
+    assert row["customers"] == 2
+    assert row["net_revenue"] == pytest.approx(100 - 12)
+
+
+def test_an_empty_dataset_has_zero_numbers(tmp_path):
+    ws = fresh_workspace(tmp_path)
+    row = headline(ws.cursor(), 999).iloc[0].to_dict()
+    assert (row["customers"], row["orders"], row["as_of"]) == (0, 0, None)
