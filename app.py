@@ -1,0 +1,22 @@
+"""The retention dashboard's frame: `streamlit run app.py`.
+
+Only what every page shares lives here — page setup, the optional sign-in, the workspace, the
+first-run sample, the sidebar filters — then ``st.navigation`` runs the chosen page. The sidebar
+widgets are drawn here rather than on a page so their values survive page switches.
+"""
+
+import streamlit as st
+
+from retention.ui import context, frame
+
+frame.configure_page()
+
+if not frame.signed_in():
+    # Only the sign-in form is reachable, under every page's address, with no menu.
+    st.navigation(frame.sign_in_navigation_pages(), position="hidden").run()
+    st.stop()
+frame.draw_before_navigation()
+
+page = st.navigation(frame.navigation_pages())
+frame.sample_banner(context.current())
+page.run()

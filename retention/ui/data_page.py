@@ -1,0 +1,530 @@
+"""The Data page's loading flow: upload → what we detected → reading options → columns → load.
+
+State lives in ``st.session_state`` keyed by the file's SHA-256, not by its bytes: the upload's
+hash is computed once per upload, inspections are kept per (hash, reading options), and every
+widget of the flow has the hash in its key, so a different file starts from fresh defaults.
+
+Uploaded bytes are written to a temporary file only while the ingest code reads them (it takes
+a path) and removed right after; the bytes themselves stay in Streamlit's upload manager.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from retention.formatting import CURRENCIES, format_count
+from retention.i18n import current_language, t
+from retention.ingest import (
+    DATE_FORMATS,
+    DELIMITERS,
+    ENCODINGS,
+    ROLES,
+    IngestError,
+    Inspection,
+    LoadReport,
+    ReadOptions,
+    inspect_file,
+    load_file,
+)
+from retention.ingest.roles import ROLE_BY_NAME, Role, describe_missing, missing_required
+from retention.store import TRANSACTION_ROLES, DatasetNotFound
+from retention.ui.context import Context, set_active_dataset
+from retention.ui.text import md_escape
+from retention.ui.widgets import download_buttons
+
+log = logging.getLogger(__name__)
+
+UPLOAD_KEY = "data_upload"
+UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet", "zip"]
+CLI_HINT = "python -m retention ingest PATH --dataset NAME"
+_UPLOAD_HASH_KEY = "_upload_hash"
+_INSPECTIONS_KEY = "_inspections"
+_LAST_LOAD_KEY = "_last_load"
+_MEGABYTE = 1024 * 1024
+
+
+def upload_limit_mb() -> float:
+    """The largest upload this page accepts, in MB: Streamlit's ``server.maxUploadSize``."""
+    return float(st.get_option("server.maxUploadSize"))
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file, identified by its content hash."""
+
+    name: str
+    size: int
+    sha256: str
+    file: UploadedFile = field(compare=False, repr=False)
+
+    @property
+    def stem(self) -> str:
+        """The file name without its extension: the default dataset name."""
+        return Path(self.name).stem
+
+    @property
+    def key(self) -> str:
+        """A widget-key prefix unique to this file's content."""
+        return self.sha256[:16]
+
+
+@dataclass(frozen=True)
+class LastLoad:
+    """A finished load kept for the report after the page reruns."""
+
+    sha256: str
+    file_name: str
+    steps: tuple[str, ...]
+    report: LoadReport
+
+
+# -- upload -------------------------------------------------------------------------------------
+
+
+def upload_widget() -> Upload | None:
+    """The file uploader; None when there is no file or it is over the size limit (which
+    shows an error pointing to the command line)."""
+    limit = upload_limit_mb()
+    uploaded = st.file_uploader(
+        t("Purchase history file"), type=UPLOAD_TYPES, key=UPLOAD_KEY,
+        help=t("CSV, TSV or TXT with any delimiter, Excel (.xlsx, .xls), Parquet, or a zip "
+               "holding one CSV. Up to {limit} MB here; bigger files load faster from a "
+               "terminal with `{cli}`.", limit=f"{limit:g}", cli=CLI_HINT),
+    )
+    state = st.session_state
+    if uploaded is None:
+        for key in (_UPLOAD_HASH_KEY, _INSPECTIONS_KEY, _LAST_LOAD_KEY):
+            state.pop(key, None)
+        return None
+    if uploaded.size > limit * _MEGABYTE:
+        st.error(
+            t("{name} is {size} MB, more than the {limit} MB this page accepts. Load big files "
+              "from a terminal instead — `{cli}` streams the file straight into the workspace "
+              "— then pick the dataset here.",
+              name=md_escape(uploaded.name), size=f"{uploaded.size / _MEGABYTE:,.1f}",
+              limit=f"{limit:g}", cli=CLI_HINT),
+            icon=":material/block:",
+        )
+        return None
+    known = state.get(_UPLOAD_HASH_KEY)
+    if known is None or known[0] != uploaded.file_id:
+        # Hash once per upload, not on every rerun: a 200 MB file takes a noticeable moment.
+        known = (uploaded.file_id, hashlib.sha256(uploaded.getbuffer()).hexdigest())
+        state[_UPLOAD_HASH_KEY] = known
+    return Upload(name=uploaded.name, size=uploaded.size, sha256=known[1], file=uploaded)
+
+
+@contextmanager
+def _temporary_copy(upload: Upload) -> Iterator[Path]:
+    """The upload written to a temporary file for as long as the block runs."""
+    handle, name = tempfile.mkstemp(prefix="retention-upload-", suffix=Path(upload.name).suffix)
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(upload.file.getbuffer())
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _inspect(upload: Upload, options: ReadOptions | None) -> Inspection:
+    """``inspect_file`` for this upload and options, remembered in the session by hash."""
+    cache = st.session_state.setdefault(_INSPECTIONS_KEY, {})
+    if cache.get("sha256") != upload.sha256:
+        cache.clear()
+        cache["sha256"] = upload.sha256
+    key = (upload.sha256, options)
+    if key not in cache:
+        try:
+            with _temporary_copy(upload) as path:
+                cache[key] = inspect_file(path, upload.name, options)
+        except IngestError as exc:
+            # A bad file stays bad: keep the message (not the traceback's frames) for reruns.
+            cache[key] = exc.with_traceback(None)
+    found = cache[key]
+    if isinstance(found, IngestError):
+        raise found
+    return found
+
+
+# -- what we detected and reading options -------------------------------------------------------
+
+
+def _delimiter_label(delimiter: str) -> str:
+    labels = {
+        ",": t("Comma ( , )"), ";": t("Semicolon ( ; )"), "|": t("Pipe ( | )"),
+        "\t": t("Tab"), "whitespace": t("Columns aligned with spaces"),
+    }
+    return labels.get(delimiter, DELIMITERS.get(delimiter, delimiter))
+
+
+def _decimal_label(decimal: str) -> str:
+    return {".": t("Point: 1,234.50"), ",": t("Comma: 1 234,50")}.get(decimal, decimal)
+
+
+def _date_format_label(key: str, candidates: list[str] | None = None) -> str:
+    if key != "auto":
+        return t(DATE_FORMATS[key].label) if key in DATE_FORMATS else key
+    if not candidates:
+        return t("Detect from the data")
+    found = t(" or ").join(t(DATE_FORMATS[k].label) for k in candidates if k in DATE_FORMATS)
+    return t("Detect from the data (looks like {formats})", formats=found)
+
+
+def inspection_section(upload: Upload) -> Inspection | None:
+    """What we detected, the overridable reading options, and a preview of the parsed rows.
+
+    Returns the inspection for the options in effect, or None after showing why the file
+    cannot be read.
+    """
+    try:
+        detected = _inspect(upload, None)
+    except IngestError as exc:
+        st.error(md_escape(exc), icon=":material/error:")
+        return None
+    summary = st.container()
+    options = _reading_options(upload, detected)
+    try:
+        inspection = detected if options == detected.options else _inspect(upload, options)
+    except IngestError as exc:
+        st.error(md_escape(exc), icon=":material/error:")
+        return None
+    with summary:
+        st.subheader(t("What we detected"))
+        st.markdown(_detected_text(inspection))
+    st.subheader(t("Preview"))
+    st.caption(t("The first rows as they will be read, before any checks. “line” is the line "
+                 "number in your file, as the rejects report uses it."))
+    st.dataframe(inspection.preview, hide_index=True)
+    download_buttons(inspection.preview, f"{upload.stem}-preview", key=f"preview_{upload.key}")
+    return inspection
+
+
+def _detected_text(inspection: Inspection) -> str:
+    """Markdown lines (file-derived text escaped) describing how the file will be read."""
+    kinds = {"text": t("text table"), "excel": t("Excel workbook"), "parquet": t("Parquet")}
+    opts = inspection.options
+    lines = [
+        t("**File:** {name} — {kind}, {size} KB", name=md_escape(inspection.name),
+          kind=kinds.get(inspection.kind, inspection.kind),
+          size=f"{inspection.size / 1024:,.1f}"),
+    ]
+    if inspection.zip_member:
+        lines.append(t("**Read from inside the zip:** {member}",
+                       member=md_escape(inspection.zip_member)))
+    if inspection.kind == "text":
+        lines.append(
+            t("**Encoding:** {encoding} · **Delimiter:** {delimiter} · **Decimal separator:** "
+              "{decimal}", encoding=ENCODINGS.get(opts.encoding, opts.encoding),
+              delimiter=_delimiter_label(opts.delimiter), decimal=_decimal_label(opts.decimal)))
+    if inspection.kind == "excel":
+        lines.append(t("**Sheet:** {sheet} (of {count})", sheet=md_escape(opts.sheet or ""),
+                       count=len(inspection.sheets)))
+    if inspection.kind != "parquet":
+        lines.append(
+            t("**Header row:** {header} · **Title lines skipped:** {skip}",
+              header=t("yes") if opts.header else t("no — columns are named column1, "
+                                                     "column2, …"),
+              skip=opts.skip_rows))
+    lines.append(t("**Dates:** {dates}", dates=_date_format_label(opts.date_format,
+                                                                 inspection.date_formats)))
+    lines.append(t("**Currency:** {currency}", currency=inspection.currency
+                   or t("not written in the file — choose it under Columns")))
+    lines.append(t("**Columns:** {count}, of which {matched} matched automatically",
+                   count=len(inspection.headers), matched=len(inspection.mapping)))
+    return "  \n".join(lines)
+
+
+def _reading_options(upload: Upload, detected: Inspection) -> ReadOptions:
+    """Widgets in the "Reading options" expander, pre-set to what was detected."""
+    opts = detected.options
+    prefix = f"read_{upload.key}"
+    with st.expander(t("Reading options"), icon=":material/tune:"):
+        if detected.kind == "parquet":
+            st.caption(t("Parquet files carry their own column names and types: there is "
+                         "nothing to set."))
+            return opts
+        if detected.kind == "excel":
+            sheets = detected.sheets or [opts.sheet or ""]
+            sheet = st.selectbox(
+                t("Sheet"), sheets, index=sheets.index(opts.sheet) if opts.sheet in sheets else 0,
+                key=f"{prefix}_sheet",
+            )
+            st.caption(t("The header row and title lines are detected from the sheet."))
+            return replace(opts, sheet=sheet)
+        encodings = list(ENCODINGS) + ([opts.encoding] if opts.encoding not in ENCODINGS else [])
+        delimiters = list(DELIMITERS)
+        decimals = [".", ","]
+        date_formats = ["auto", *DATE_FORMATS]
+        first, second, third = st.columns(3)
+        encoding = first.selectbox(
+            t("Encoding"), encodings, index=encodings.index(opts.encoding),
+            format_func=lambda e: ENCODINGS.get(e, e), key=f"{prefix}_encoding",
+            help=t("How characters are stored. Pick another if letters look garbled."),
+        )
+        delimiter = second.selectbox(
+            t("Delimiter"), delimiters,
+            index=delimiters.index(opts.delimiter) if opts.delimiter in delimiters else 0,
+            format_func=_delimiter_label, key=f"{prefix}_delimiter",
+        )
+        decimal = third.selectbox(
+            t("Decimal separator"), decimals,
+            index=decimals.index(opts.decimal) if opts.decimal in decimals else 0,
+            format_func=_decimal_label, key=f"{prefix}_decimal",
+            help=t("Thousands separators (spaces, no-break spaces, the other mark) are "
+                   "understood either way."),
+        )
+        fourth, fifth, sixth = st.columns(3)
+        header = fourth.checkbox(
+            t("The first line holds column names"), value=opts.header, key=f"{prefix}_header",
+            help=t("Without a header row the columns are named column1, column2, …"),
+        )
+        skip_rows = fifth.number_input(
+            t("Title lines to skip"), min_value=0, max_value=1000, value=int(opts.skip_rows),
+            step=1, key=f"{prefix}_skip",
+            help=t("Lines above the table, such as a report title or an export date."),
+        )
+        date_format = sixth.selectbox(
+            t("Date format"), date_formats,
+            index=date_formats.index(opts.date_format) if opts.date_format in date_formats else 0,
+            format_func=lambda k: _date_format_label(k, detected.date_formats),
+            key=f"{prefix}_date_format",
+        )
+    return ReadOptions(
+        encoding=encoding, delimiter=delimiter, header=bool(header), skip_rows=int(skip_rows),
+        decimal=decimal, date_format=date_format, sheet=opts.sheet, quote=opts.quote,
+    )
+
+
+# -- columns, destination, load -----------------------------------------------------------------
+
+
+def _not_in_file(header: str | None) -> str:
+    return t("— not in file —") if header is None else header
+
+
+def _column_mapping(upload: Upload, inspection: Inspection) -> dict[str, str]:
+    """A selectbox per role, pre-filled from the automatic match. Returns {role: header},
+    with "" for roles the user left out (so the loader does not re-match them)."""
+    headers = inspection.headers
+    options: list[str | None] = [None, *headers]
+    # The header list is part of the key: other reading options can rename every column.
+    digest = hashlib.sha256("\x1f".join(headers).encode("utf-8")).hexdigest()[:8]
+    prefix = f"map_{upload.key}_{digest}"
+
+    def pick(role: Role) -> str | None:
+        default = inspection.mapping.get(role.name)
+        return st.selectbox(
+            t(role.label), options, index=options.index(default) if default in headers else 0,
+            format_func=_not_in_file, key=f"{prefix}_{role.name}",
+            help=t(role.help) if role.help else None,
+        )
+
+    chosen: dict[str, str | None] = {}
+    required = [r for r in ROLES if r.required]
+    for column, role in zip(st.columns(len(required)), required, strict=True):
+        with column:
+            chosen[role.name] = pick(role)
+    st.caption(t("No amount column? Leave Amount as “— not in file —” and map Quantity and "
+                 "Unit price under Purchase details: the amount is then quantity × unit price."))
+    optional = [r for r in ROLES if not r.required]
+    groups = [
+        (t("Purchase details"), [r for r in optional if r.name in TRANSACTION_ROLES]),
+        (t("Customer attributes"), [r for r in optional if r.name not in TRANSACTION_ROLES]),
+    ]
+    for title, roles in groups:
+        matched = sum(1 for r in roles if r.name in inspection.mapping)
+        with st.expander(t("{title} — {matched} of {total} matched", title=title,
+                           matched=matched, total=len(roles))):
+            columns = st.columns(3)
+            for index, role in enumerate(roles):
+                with columns[index % 3]:
+                    chosen[role.name] = pick(role)
+    return {role: header or "" for role, header in chosen.items()}
+
+
+def _mapping_problems(mapping: dict[str, str], headers: list[str]) -> tuple[str | None, str | None]:
+    """(blocking message, warning) for the chosen mapping; each None when there is none."""
+    chosen = {role: header for role, header in mapping.items() if header}
+    missing = missing_required(chosen)
+    blocking = describe_missing(missing, headers) if missing else None
+    by_header: dict[str, list[str]] = {}
+    for role, header in chosen.items():
+        by_header.setdefault(header, []).append(t(ROLE_BY_NAME[role].label))
+    doubled = [f"{header!r} ({', '.join(roles)})" for header, roles in by_header.items()
+               if len(roles) > 1]
+    warning = (t("One column is used for several roles: {columns}. Check that this is meant.",
+                 columns="; ".join(doubled)) if doubled else None)
+    return blocking, warning
+
+
+def _currency_choice(upload: Upload, inspection: Inspection, default: str | None) -> str | None:
+    labels = dict(CURRENCIES)
+    codes: list[str | None] = [None, *labels]
+    if default and default not in labels:
+        codes.append(default)
+    return st.selectbox(
+        t("Currency of the amounts"), codes,
+        index=codes.index(default) if default in codes else 0,
+        format_func=lambda c: t("Not specified") if c is None else labels.get(c, c),
+        key=f"currency_{upload.key}_{default or ''}",
+        help=t("Money is shown in this currency. It can be changed later under Datasets."),
+    )
+
+
+def load_section(ctx: Context, upload: Upload, inspection: Inspection) -> None:
+    """Column mapping, dataset name and mode, the Load button, and the last load's report."""
+    ws = ctx.workspace
+    st.subheader(t("Columns"))
+    mapping = _column_mapping(upload, inspection)
+
+    st.subheader(t("Destination"))
+    existing = {d.name: d for d in ws.datasets()}
+    left, right = st.columns(2)
+    with left:
+        name = (st.text_input(t("Dataset name"), value=upload.stem, max_chars=100,
+                              key=f"name_{upload.key}") or "").strip()
+        target = existing.get(name)
+        if target is None:
+            mode = "new"
+            st.caption(t("A new dataset will be created."))
+        else:
+            mode = st.radio(
+                t("A dataset with this name exists. What should this file do to it?"),
+                ["append", "replace"],
+                format_func=lambda m: {"append": t("Add to it"), "replace": t("Replace it")}[m],
+                captions=[
+                    t("Adds this file's rows. Rows whose order id is already in the dataset are "
+                      "skipped; without order ids, rows identical to one already there are "
+                      "skipped."),
+                    t("Removes the dataset's rows and loads this file instead, in one step: if "
+                      "the load fails, the old rows stay."),
+                ],
+                key=f"mode_{upload.key}",
+            ) or "append"
+    with right:
+        currency = _currency_choice(
+            upload, inspection, target.currency if target else inspection.currency
+        )
+
+    blocking, warning = _mapping_problems(mapping, inspection.headers)
+    if warning:
+        st.warning(md_escape(warning))
+    if blocking:
+        st.warning(md_escape(blocking))
+    if st.button(t("Load"), type="primary", icon=":material/upload:", key=f"load_{upload.key}",
+                 disabled=blocking is not None or not name):
+        _run_load(ctx, upload, inspection, mapping, name, mode, currency)
+
+    last = st.session_state.get(_LAST_LOAD_KEY)
+    if isinstance(last, LastLoad) and last.sha256 == upload.sha256:
+        load_report(ctx, last)
+
+
+def _run_load(ctx: Context, upload: Upload, inspection: Inspection, mapping: dict[str, str],
+              name: str, mode: str, currency: str | None) -> None:
+    """Load with progress in ``st.status``; on success remember the report and rerun so the
+    sidebar lists the dataset, on failure show the reason (nothing has changed)."""
+    steps: list[str] = []
+    error: str | None = None
+    report: LoadReport | None = None
+    with st.status(t("Loading {name}…", name=md_escape(upload.name)), expanded=True) as status:
+
+        def progress(message: str) -> None:
+            steps.append(message)
+            st.text(message)
+
+        try:
+            with _temporary_copy(upload) as path:
+                report = load_file(
+                    ctx.workspace, path, dataset=name, name=upload.name,
+                    options=inspection.options, mapping=mapping, mode=mode, currency=currency,
+                    progress=progress,
+                )
+        except IngestError as exc:
+            error = str(exc)
+        except Exception:  # a bug or a database problem: the transaction has rolled back
+            log.exception("loading %s failed", upload.name)
+            error = t("Something went wrong while loading {name}; nothing was changed. The "
+                      "details are in the server log.", name=upload.name)
+        if error is None:
+            status.update(label=t("Loaded {name}", name=md_escape(upload.name)),
+                          state="complete", expanded=False)
+        else:
+            status.update(label=t("Not loaded — nothing was changed"), state="error",
+                          expanded=False)
+    if error is not None or report is None:
+        st.error(md_escape(error or ""), icon=":material/error:")
+        return
+    st.session_state[_LAST_LOAD_KEY] = LastLoad(upload.sha256, upload.name, tuple(steps), report)
+    if not report.already_loaded:
+        set_active_dataset(report.dataset_id)
+        st.rerun()
+
+
+def load_report(ctx: Context, last: LastLoad) -> None:
+    """What the last load of this file did: counts, warnings, rejects grouped by reason."""
+    report = last.report
+    ws = ctx.workspace
+    try:
+        ws.dataset(report.dataset_id)
+    except DatasetNotFound:
+        return  # deleted since; the report would point nowhere
+    name = md_escape(report.dataset)
+    if report.already_loaded:
+        st.info(t("This exact file is already loaded as dataset “{name}”; nothing was loaded "
+                  "twice.", name=name), icon=":material/content_copy:")
+        if ctx.dataset is None or ctx.dataset.dataset_id != report.dataset_id:
+            st.button(t("Switch to “{name}”", name=name), on_click=set_active_dataset,
+                      args=(report.dataset_id,), key=f"switch_{report.dataset_id}")
+        return
+    with st.status(t("Loaded {file} into “{name}”", file=md_escape(last.file_name), name=name),
+                   state="complete", expanded=False):
+        for step in last.steps:
+            st.text(step)
+    st.success(t("Rows loaded into “{name}”: {rows} (now version {version}; took {seconds} s).",
+                 rows=format_count(report.rows_loaded, current_language()), name=name,
+                 version=report.version, seconds=f"{report.seconds:.1f}"),
+               icon=":material/check_circle:")
+    lang = current_language()
+    numbers = [
+        (t("Rows loaded"), report.rows_loaded),
+        (t("Rows rejected"), report.rows_rejected),
+        (t("Customers"), report.customers),
+        (t("Orders"), report.orders),
+        (t("Returns"), report.returns),
+    ]
+    if report.rows_skipped_duplicate:
+        numbers.append((t("Already there, skipped"), report.rows_skipped_duplicate))
+    for column, (label, value) in zip(st.columns(len(numbers)), numbers, strict=True):
+        column.metric(label, format_count(value, lang))
+    if report.date_format in DATE_FORMATS:
+        st.caption(t("Dates were read as {format}.",
+                     format=t(DATE_FORMATS[report.date_format].label)))
+    for warning in report.warnings:
+        st.warning(md_escape(warning))
+    if report.rows_rejected:
+        st.subheader(t("Rejected rows"))
+        st.dataframe(_rejects_by_reason(report), hide_index=True)
+        st.caption(t("Every rejected row with its line, column, value and reason:"))
+        download_buttons(functools.partial(ws.rejects, report.dataset_id),
+                         f"{report.dataset}-rejects", key=f"load_rejects_{report.dataset_id}")
+
+
+def _rejects_by_reason(report: LoadReport):
+    """The report's rejects summary with readable column names."""
+    return report.rejects.rename(columns={
+        "reason": t("Reason"), "column": t("Column"), "rows": t("Rows"),
+        "example_line": t("Example line"), "example_value": t("Example value"),
+    })
