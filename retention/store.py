@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from retention.i18n import t
+
 DEFAULT_WORKSPACE = Path("data") / "workspace.duckdb"
 SCHEMA_VERSION = 1
 
@@ -197,7 +199,7 @@ class Workspace:
         else:
             df = con.execute("select * from datasets where name = ?", [key]).fetchdf()
         if df.empty:
-            raise DatasetNotFound(f"There is no dataset {key!r} in this workspace.")
+            raise DatasetNotFound(t("There is no dataset {key!r} in this workspace.", key=key))
         return _dataset_from_row(df.to_dict("records")[0])
 
     def find_by_hash(self, file_hash: str) -> Dataset | None:
@@ -214,15 +216,18 @@ class Workspace:
             return None
 
     def rename_dataset(self, dataset_id: int, new_name: str) -> Dataset:
+        """Give a dataset a new, unique name; raises ValueError with a user-ready sentence."""
         new_name = new_name.strip()
         if not new_name:
-            raise ValueError("A dataset name cannot be empty.")
+            raise ValueError(t("A dataset name cannot be empty."))
         con = self.cursor()
         taken = con.execute(
             "select 1 from datasets where name = ? and dataset_id <> ?", [new_name, dataset_id]
         ).fetchone()
         if taken:
-            raise ValueError(f"Another dataset is already called {new_name!r}; pick another name.")
+            raise ValueError(
+                t("Another dataset is already called {name!r}; pick another name.", name=new_name)
+            )
         con.execute(
             "update datasets set name = ?, version = version + 1, updated_at = current_timestamp"
             " where dataset_id = ?",
@@ -231,6 +236,7 @@ class Workspace:
         return self.dataset(dataset_id)
 
     def set_currency(self, dataset_id: int, currency: str | None) -> Dataset:
+        """Set the ISO currency code money is shown in (None: plain numbers)."""
         self.cursor().execute(
             "update datasets set currency = ?, version = version + 1,"
             " updated_at = current_timestamp where dataset_id = ?",

@@ -200,6 +200,7 @@ def test_append_skips_orders_already_present(ws, tmp_path):
     load_file(ws, write(tmp_path, "jan.csv", first), dataset="shop")
     report = load_file(ws, write(tmp_path, "feb.csv", second), dataset="shop", mode="append")
     assert (report.rows_loaded, report.rows_skipped_duplicate, report.version) == (1, 1, 2)
+    assert (report.customers, report.orders) == (1, 1)  # of the rows this load added
     assert [r[1] for r in transactions(ws, report.dataset_id)] == ["c1", "c2", "c3"]
 
 

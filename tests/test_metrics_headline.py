@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from retention.ingest import load_file
-from retention.metrics import default_as_of, headline
+from retention.metrics import active_customers, default_as_of, headline
 from tests.ingest_helpers import fresh_workspace, write
 
 # c1: two orders (one of two lines) and a partial return; c2: one order on 03-01 at two times
@@ -65,3 +65,22 @@ def test_an_empty_dataset_has_zero_numbers(tmp_path):
     ws = fresh_workspace(tmp_path)
     row = headline(ws.cursor(), 999).iloc[0].to_dict()
     assert (row["customers"], row["orders"], row["as_of"]) == (0, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("as_of", "window", "expected"),
+    [
+        # W = 30 on 2024-03-01: the window is 2024-02-01 .. 03-01 (c1's 02-10 order, c2's two)
+        (dt.date(2024, 3, 1), 30, 2),
+        # W = 20 on 2024-03-01: the window starts 02-11, so c1's 02-10 order is out
+        (dt.date(2024, 3, 1), 20, 1),
+        # exactly W days before: 02-10 is 20 days before 03-01 with W = 20 -> out, W = 21 -> in
+        (dt.date(2024, 3, 1), 21, 2),
+        # c3 has only a return: never active; c4's order on 04-02 is on D itself
+        (dt.date(2024, 4, 2), 1, 1),
+        (dt.date(2024, 4, 1), 1, 0),
+    ],
+)
+def test_active_customers_window_boundaries(dataset, as_of, window, expected):
+    ws, ds = dataset
+    assert active_customers(ws.cursor(), ds, as_of=as_of, window_days=window) == expected

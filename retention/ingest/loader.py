@@ -158,9 +158,15 @@ def _text_sample(src: PreparedSource) -> tuple[list[str], bool]:
 
 
 def detect_options(src: PreparedSource, given: ReadOptions | None = None) -> ReadOptions:
-    """Reading options detected from the file's first lines (``given`` fields win)."""
+    """Reading options detected from the file's first lines.
+
+    For text, ``given`` wins whole. A spreadsheet's header row and title lines are detected on
+    the chosen sheet (``given.sheet``, else the first sheet holding a table), and Parquet has
+    its own column names; for both only ``given.date_format`` carries over.
+    """
+    date_format = given.date_format if given else "auto"
     if src.kind == "parquet":
-        return ReadOptions(header=True)
+        return ReadOptions(header=True, date_format=date_format)
     if src.kind == "excel":
         sheets = excel_sheets(src.path)
         candidates = [given.sheet] if given and given.sheet in sheets else sheets
@@ -180,7 +186,7 @@ def detect_options(src: PreparedSource, given: ReadOptions | None = None) -> Rea
             )
         skip = sniff.detect_skip(rows)
         return ReadOptions(encoding="utf-8", delimiter=",", header=sniff.detect_header(rows[skip:]),
-                           skip_rows=skip, decimal=".", sheet=sheet)
+                           skip_rows=skip, decimal=".", sheet=sheet, date_format=date_format)
     lines, _ = _text_sample(src)
     if not [line for line in lines if line.strip()]:
         raise IngestError(t("{name} has no lines of data: there is nothing to load.",
@@ -770,7 +776,7 @@ def _commit(ws: Workspace, con, src: PreparedSource, dataset: str, target, mode:
         raise
     stats = con.execute(
         "select count(distinct customer_id), count(distinct order_key) filter (where not"
-        " is_return), count(*) filter (where is_return) from load_rows"
+        " is_return), count(*) filter (where is_return) from load_new"
     ).fetchone()
     final_currency = ws.dataset(int(dataset_id)).currency
     return LoadReport(

@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from retention import metrics
 from retention.metrics import default_as_of, headline
 from retention.store import open_workspace
-from retention.ui import queries
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -77,6 +77,6 @@ def active_customer_count(
     """Customers with an order in the ``window_days`` days up to ``as_of`` (DESIGN §4)."""
     con = open_workspace(workspace).cursor()
     try:
-        return queries.active_customers(con, dataset_id, as_of=as_of, window_days=window_days)
+        return metrics.active_customers(con, dataset_id, as_of=as_of, window_days=window_days)
     finally:
         con.close()

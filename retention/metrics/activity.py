@@ -1,9 +1,4 @@
-"""Small read-only queries the UI needs before the domain offers them.
-
-``active_customers`` belongs in ``retention.metrics`` (DESIGN §4 "active at day d"); it lives
-here until the metrics package grows it, so the sidebar's activity window already shows its
-effect on Home. Same shape as a metric: (connection, dataset, parameters) in, values out.
-"""
+"""Who is active: DESIGN §4's "active at day d" — at least one order dated in (d − W, d]."""
 
 from __future__ import annotations
 
@@ -15,8 +10,11 @@ import duckdb
 def active_customers(
     con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date, window_days: int
 ) -> int:
-    """Customers active at ``as_of``: at least one order (returns excluded) dated in the
-    ``window_days`` days ending with the day ``as_of``, i.e. in (D − W, D] (DESIGN §4)."""
+    """Number of customers active at ``as_of``: an order (returns are not orders) on one of the
+    ``window_days`` days ending with ``as_of`` itself. An order exactly ``window_days`` days
+    before ``as_of`` no longer counts; one on ``as_of`` does."""
+    if window_days < 1:
+        raise ValueError("The activity window must be at least 1 day.")
     row = con.execute(
         """
         select count(distinct customer_id)
