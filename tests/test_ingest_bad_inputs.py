@@ -248,9 +248,8 @@ def test_killing_the_loader_midway_leaves_the_workspace_as_before(tmp_path):
         env={**env, "RETENTION_FAULT_PAUSE_SECONDS": "60"}, cwd=ROOT,
     )
     assert loader.stderr is not None
-    for line in loader.stderr:
-        if "transaction open" in line:
-            break
+    seen = [line for line in _lines_until(loader.stderr, "transaction open")]
+    assert "transaction open" in seen[-1], seen
     loader.kill()  # SIGKILL: no cleanup, no rollback from the process itself
     assert loader.wait(timeout=30) == -9
     ws = open_workspace(db, read_only=True)
@@ -258,3 +257,10 @@ def test_killing_the_loader_midway_leaves_the_workspace_as_before(tmp_path):
         assert snapshot(ws) == before
     finally:
         close_workspace(db)
+
+
+def _lines_until(stream, marker: str):
+    for line in stream:
+        yield line
+        if marker in line:
+            return
