@@ -84,3 +84,33 @@ def test_an_empty_dataset_has_zero_numbers(tmp_path):
 def test_active_customers_window_boundaries(dataset, as_of, window, expected):
     ws, ds = dataset
     assert active_customers(ws.cursor(), ds, as_of=as_of, window_days=window) == expected
+
+
+def test_orders_table_has_one_row_per_order_dated_by_its_earliest_line(dataset):
+    ws, ds = dataset
+    rows = ws.cursor().execute(
+        "select customer_id, order_key, date, revenue::double, lines from orders"
+        " where dataset_id = ? order by date", [ds]
+    ).fetchall()
+    assert rows == [
+        ("c1", "1", dt.datetime(2024, 1, 5, 10), 50.0, 2),
+        ("c1", "2", dt.datetime(2024, 2, 10, 12), 40.0, 1),
+        ("c2", "3", dt.datetime(2024, 3, 1, 9), 15.0, 1),
+        ("c2", "4", dt.datetime(2024, 3, 1, 18), 5.0, 1),
+        ("c4", "5", dt.datetime(2024, 4, 2, 8), 100.0, 1),
+    ]
+
+
+def test_a_version_1_workspace_gets_its_orders_derived_on_open(tmp_path):
+    from retention.store import close_workspace, open_workspace
+
+    ws = fresh_workspace(tmp_path)
+    report = load_file(ws, write(tmp_path, "h.csv", ROWS), dataset="h")
+    con = ws.cursor()
+    con.execute("delete from orders")
+    con.execute("update meta set value = '1' where key = 'schema_version'")
+    close_workspace(tmp_path / "ws.duckdb")
+    reopened = open_workspace(tmp_path / "ws.duckdb")
+    assert reopened.cursor().execute(
+        "select count(*) from orders where dataset_id = ?", [report.dataset_id]
+    ).fetchone()[0] == 5

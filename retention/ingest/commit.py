@@ -19,7 +19,7 @@ from retention.ingest.reader import ReadOptions
 from retention.ingest.report import LoadReport
 from retention.ingest.source import PreparedSource
 from retention.ingest.validate import Checks, Plan
-from retention.store import Workspace
+from retention.store import DATA_TABLES, Workspace
 
 
 def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, mode: str,
@@ -68,7 +68,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
         else:
             dataset_id = target.dataset_id
             if mode == "replace":
-                for table in ("transactions", "customers", "rejects", "loads"):
+                for table in DATA_TABLES:
                     con.execute(f"delete from {table} where dataset_id = ?", [dataset_id])
         skipped = _insert_transactions(con, dataset_id, mode == "append", has_order_id)
         con.execute(
@@ -76,6 +76,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
             [dataset_id],
         )
         _merge_customers(con, dataset_id)
+        ws.rebuild_orders(con, dataset_id)
         loaded, rejected = con.execute(
             "select (select count(*) from load_rows), (select count(distinct line)"
             " from load_rejects)"

@@ -34,22 +34,26 @@ def headline(
         )
     return con.execute(
         """
-        with scoped as (
+        with lines as (
             select * from transactions
+            where dataset_id = $ds and date < $as_of::date + interval 1 day
+        ),
+        orders_to_date as (
+            select * from orders
             where dataset_id = $ds and date < $as_of::date + interval 1 day
         ),
         final as (
             select
                 $as_of::date as as_of,
-                count(distinct customer_id) filter (where not is_return) as customers,
-                count(distinct order_key) filter (where not is_return) as orders,
+                (select count(distinct customer_id) from orders_to_date) as customers,
+                (select count(*) from orders_to_date) as orders,
                 coalesce(sum(amount), 0)::double as net_revenue,
                 count(*) filter (where is_return) as returns,
                 min(date)::date as first_date,
                 max(date)::date as last_date,
                 (select count(*) from transactions
                  where dataset_id = $ds and date >= $as_of::date + interval 1 day) as future_rows
-            from scoped
+            from lines
         )
         select * from final
         """,
