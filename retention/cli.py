@@ -16,10 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from retention import metrics
 from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, load_file
 from retention.ingest.loader import detect_options, prepare
 from retention.store import DatasetNotFound, close_workspace, open_workspace
+from retention.summary import dataset_summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,19 +135,8 @@ def _read_options(args: argparse.Namespace) -> ReadOptions | None:
 def _summary(args: argparse.Namespace) -> int:
     ws = open_workspace(args.db)
     dataset = ws.dataset(args.dataset)
-    con = ws.cursor()
-    head = metrics.headline(con, dataset.dataset_id, as_of=args.as_of).iloc[0]
-    _print_json({
-        "dataset": dataset.name,
-        "version": dataset.version,
-        "as_of": head["as_of"],
-        "window_days": args.window_days,
-        "currency": dataset.currency,
-        "customers": head["customers"],
-        "orders": head["orders"],
-        "net_revenue": head["net_revenue"],
-        "returns": head["returns"],
-    })
+    _print_json(dataset_summary(ws.cursor(), dataset, as_of=args.as_of,
+                                window_days=args.window_days))
     return 0
 
 

@@ -54,7 +54,7 @@ _ORDERS_FROM_TRANSACTIONS = """
 """
 
 # Tables whose rows belong to one dataset (all carry dataset_id).
-DATA_TABLES = ("transactions", "orders", "customers", "rejects", "loads")
+DATA_TABLES = ("transactions", "orders", "customers", "rejects", "loads", "settings")
 
 _SCHEMA = [
     """
@@ -139,6 +139,14 @@ _SCHEMA = [
         date timestamp not null,
         revenue decimal(18, 4) not null,
         lines integer not null
+    )
+    """,
+    """
+    create table if not exists settings (
+        dataset_id integer not null,
+        namespace text not null,
+        value text not null,
+        primary key (dataset_id, namespace)
     )
     """,
     """
@@ -306,6 +314,25 @@ class Workspace:
             sql += " limit ?"
             params.append(limit)
         return self.cursor().execute(sql, params).fetchdf()
+
+    def settings(self, dataset_id: int, namespace: str) -> dict[str, Any]:
+        """A page's saved settings for a dataset (e.g. namespace 'ladder'); {} when none.
+
+        Settings are metric parameters, so callers put them in cache keys themselves; saving
+        them does not change the dataset's version.
+        """
+        row = self.cursor().execute(
+            "select value from settings where dataset_id = ? and namespace = ?",
+            [dataset_id, namespace],
+        ).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def save_settings(self, dataset_id: int, namespace: str, values: dict[str, Any]) -> None:
+        """Remember a page's settings for a dataset (JSON-serialisable values)."""
+        self.cursor().execute(
+            "insert or replace into settings values (?, ?, ?)",
+            [dataset_id, namespace, json.dumps(values, sort_keys=True, default=str)],
+        )
 
     def fingerprint(self, dataset: Dataset) -> tuple[str, int, int]:
         """The plain values caches key on: workspace path, dataset id and version."""

@@ -38,6 +38,8 @@ def test_ingest_cdnow_prints_the_contract_json(tmp_path):
     assert summary["as_of"] == "1998-06-30"
     assert (summary["customers"], summary["orders"]) == (2357, 6696)
     assert summary["net_revenue"] == 244091.94
+    # ordered in (1998-04-01, 1998-06-30], counted with awk on the raw file
+    assert (summary["window_days"], summary["active_customers"]) == (90, 299)
     early = json.loads(run("summary", "--dataset", "CDNOW_sample", "--db", db,
                            "--as-of", "1997-01-01").stdout)
     assert (early["as_of"], early["customers"]) == ("1997-01-01", 18)  # awk-counted

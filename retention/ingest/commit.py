@@ -68,7 +68,8 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
         else:
             dataset_id = target.dataset_id
             if mode == "replace":
-                for table in DATA_TABLES:
+                # a replace keeps the dataset's saved page settings
+                for table in (t for t in DATA_TABLES if t != "settings"):
                     con.execute(f"delete from {table} where dataset_id = ?", [dataset_id])
         skipped = _insert_transactions(con, dataset_id, mode == "append", has_order_id)
         con.execute(

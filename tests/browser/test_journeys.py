@@ -48,21 +48,45 @@ def sidebar_dataset_picker(page: Page) -> Locator:
     return page.get_by_test_id("stSidebar").get_by_role("combobox", name="Dataset", exact=True)
 
 
+def wait_idle(page: Page) -> None:
+    """Wait until the script run in progress (if any) has finished.
+
+    Streamlit marks its root element with the script state; a widget clicked while a run is
+    still drawing the page can be replaced under the pointer.
+    """
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=LOAD_MS
+    )
+
+
+def open_listbox(page: Page, combobox: Locator) -> Locator:
+    """Open a Streamlit selectbox (a combobox with a listbox popup) and return the listbox."""
+    listbox = page.get_by_role("listbox")
+    for _ in range(3):
+        wait_idle(page)
+        combobox.click()
+        try:
+            expect(listbox).to_be_visible(timeout=5_000)
+            return listbox
+        except AssertionError:
+            print("RETRY", combobox, flush=True)
+            page.keyboard.press("Escape")
+    expect(listbox).to_be_visible(timeout=1)  # fails with Playwright's explanation
+    return listbox
+
+
 def choose(page: Page, combobox: Locator, option: str) -> None:
     """Pick ``option`` in a Streamlit selectbox: open it, click the option in its listbox."""
-    combobox.click()
-    listbox = page.get_by_role("listbox")
-    expect(listbox).to_be_visible(timeout=RERUN_MS)
+    listbox = open_listbox(page, combobox)
     listbox.get_by_role("option", name=option, exact=True).click()
     expect(combobox).to_have_value(option, timeout=RERUN_MS)
     expect(listbox).to_be_hidden(timeout=RERUN_MS)
+    wait_idle(page)
 
 
 def options_of(page: Page, combobox: Locator) -> list[str]:
     """The options a selectbox offers (opens it, reads them, closes it with Escape)."""
-    combobox.click()
-    listbox = page.get_by_role("listbox")
-    expect(listbox).to_be_visible(timeout=RERUN_MS)
+    listbox = open_listbox(page, combobox)
     texts = [text.strip() for text in listbox.get_by_role("option").all_inner_texts()]
     page.keyboard.press("Escape")
     expect(listbox).to_be_hidden(timeout=RERUN_MS)
@@ -81,11 +105,13 @@ def wait_for_preview(page: Page) -> None:
     expect(page.get_by_role("heading", name="What we detected")).to_be_visible(timeout=RERUN_MS)
     expect(page.get_by_role("heading", name="Preview")).to_be_visible(timeout=RERUN_MS)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=RERUN_MS)
+    wait_idle(page)
 
 
 def click_load(page: Page) -> None:
     button = page.get_by_role("button", name="Load", exact=True)
     expect(button).to_be_enabled(timeout=RERUN_MS)
+    wait_idle(page)
     button.click()
 
 
@@ -142,6 +168,7 @@ def test_cdnow_sample_loads_through_the_data_page(page: Page, tmp_path: Path) ->
     name.fill("cdnow")
     name.press("Enter")
     expect(name).to_have_value("cdnow")
+    wait_idle(page)
     click_load(page)
 
     success = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Rows loaded into")
