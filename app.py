@@ -18,5 +18,5 @@ if not frame.signed_in():
 frame.draw_before_navigation()
 
 page = st.navigation(frame.navigation_pages())
-frame.sample_banner(context.current())
+frame.sample_banner(context.current(), link_to_data=page.url_path != "data")
 page.run()

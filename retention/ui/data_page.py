@@ -218,7 +218,7 @@ def _detected_text(inspection: Inspection) -> str:
     lines = [
         t("**File:** {name} — {kind}, {size} KB", name=md_escape(inspection.name),
           kind=kinds.get(inspection.kind, inspection.kind),
-          size=f"{inspection.size / 1024:,.1f}"),
+          size=f"{inspection.size / 1000:,.1f}"),  # decimal KB, as the uploader shows
     ]
     if inspection.zip_member:
         lines.append(t("**Read from inside the zip:** {member}",
@@ -384,7 +384,14 @@ def _currency_choice(upload: Upload, inspection: Inspection, default: str | None
 
 
 def load_section(ctx: Context, upload: Upload, inspection: Inspection) -> None:
-    """Column mapping, dataset name and mode, the Load button, and the last load's report."""
+    """Column mapping, dataset name and mode and the Load button; once this file is loaded,
+    its report instead (offering the controls again would invite a second load)."""
+    last = st.session_state.get(_LAST_LOAD_KEY)
+    if isinstance(last, LastLoad) and last.sha256 == upload.sha256:
+        load_report(ctx, last)
+        st.caption(t("This file is loaded. To load another file, remove this one above and "
+                     "upload the next."))
+        return
     ws = ctx.workspace
     st.subheader(t("Columns"))
     mapping = _column_mapping(upload, inspection)
@@ -427,10 +434,6 @@ def load_section(ctx: Context, upload: Upload, inspection: Inspection) -> None:
                  disabled=blocking is not None or not name):
         _run_load(ctx, upload, inspection, mapping, name, mode, currency)
 
-    last = st.session_state.get(_LAST_LOAD_KEY)
-    if isinstance(last, LastLoad) and last.sha256 == upload.sha256:
-        load_report(ctx, last)
-
 
 def _run_load(ctx: Context, upload: Upload, inspection: Inspection, mapping: dict[str, str],
               name: str, mode: str, currency: str | None) -> None:
@@ -470,7 +473,7 @@ def _run_load(ctx: Context, upload: Upload, inspection: Inspection, mapping: dic
     st.session_state[_LAST_LOAD_KEY] = LastLoad(upload.sha256, upload.name, tuple(steps), report)
     if not report.already_loaded:
         set_active_dataset(report.dataset_id)
-        st.rerun()
+    st.rerun()  # the next run shows the report in place of the load controls
 
 
 def load_report(ctx: Context, last: LastLoad) -> None:

@@ -56,7 +56,14 @@ def datasets_section(ctx: Context) -> None:
         st.info(t("No datasets yet. Load a file above."), icon=":material/inbox:")
         return
     table = datasets_table(datasets)
-    st.dataframe(table, hide_index=True)
+    st.dataframe(
+        table, hide_index=True,
+        column_config={
+            t("Rows"): st.column_config.NumberColumn(format="localized"),
+            t("Rejected"): st.column_config.NumberColumn(format="localized"),
+            t("Updated"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        },
+    )
     download_buttons(table, "datasets", key="datasets_table")
     _manage(ctx, datasets)
 

@@ -212,7 +212,7 @@ def draw_before_navigation() -> None:
     sidebar(ws)
 
 
-def sample_banner(ctx: Context) -> None:
+def sample_banner(ctx: Context, *, link_to_data: bool = True) -> None:
     """On every page while the sample is active: say so, and how to load your own data."""
     if not sample_data.is_sample(ctx.workspace, ctx.dataset):
         return
@@ -224,4 +224,6 @@ def sample_banner(ctx: Context) -> None:
               customers=format_count(sample_data.SAMPLE_CUSTOMERS, current_language())),
             icon=":material/science:",
         )
-        st.page_link(DATA_PAGE, label=t("Load your own data"), icon=":material/upload_file:")
+        if link_to_data:  # not on the Data page itself
+            st.page_link(DATA_PAGE, label=t("Load your own data"),
+                         icon=":material/upload_file:")

@@ -60,16 +60,21 @@ def wait_idle(page: Page) -> None:
 
 
 def open_listbox(page: Page, combobox: Locator) -> Locator:
-    """Open a Streamlit selectbox (a combobox with a listbox popup) and return the listbox."""
+    """Open a Streamlit selectbox (a combobox with a listbox popup) and return the listbox.
+
+    The combobox is scrolled into view first: the popup closes when the page scrolls, and
+    Playwright's own scroll-before-click would otherwise close it right after opening it.
+    A click that still does not open it (the page redrawn under the pointer) is retried.
+    """
     listbox = page.get_by_role("listbox")
     for _ in range(3):
         wait_idle(page)
+        combobox.scroll_into_view_if_needed()
         combobox.click()
         try:
             expect(listbox).to_be_visible(timeout=5_000)
             return listbox
         except AssertionError:
-            print("RETRY", combobox, flush=True)
             page.keyboard.press("Escape")
     expect(listbox).to_be_visible(timeout=1)  # fails with Playwright's explanation
     return listbox
