@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
                          help="activity window W in days (default 90)")
     summary.set_defaults(run=_summary)
 
+    fit = commands.add_parser("fit", help="fit the BG/NBD and Gamma-Gamma models (weeks)")
+    fit.add_argument("--dataset", required=True)
+    fit.add_argument("--db")
+    fit.add_argument("--calibration-end", type=dt.date.fromisoformat,
+                     help="fit on purchases up to this day, YYYY-MM-DD (default: the last "
+                          "transaction date)")
+    fit.add_argument("--l2", type=float, default=0.0,
+                     help="L2 penalty on the log-parameters (default 0; 0.001 steadies a fit on "
+                          "data with few repeat buyers)")
+    fit.set_defaults(run=_fit)
+
     sample = commands.add_parser("sample", help="write the synthetic sample purchase file")
     sample.add_argument("--out", required=True, type=Path)
     sample.add_argument("--customers", type=int, default=3000)
@@ -137,6 +148,25 @@ def _summary(args: argparse.Namespace) -> int:
     dataset = ws.dataset(args.dataset)
     _print_json(dataset_summary(ws.cursor(), dataset, as_of=args.as_of,
                                 window_days=args.window_days))
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    # imported here: scipy costs the other commands a second they do not need
+    from retention.metrics import default_as_of
+    from retention.models import fit_churn_model
+
+    ws = open_workspace(args.db)
+    dataset = ws.dataset(args.dataset)
+    con = ws.cursor()
+    end = args.calibration_end or default_as_of(con, dataset.dataset_id)
+    if end is None:
+        raise ValueError(f"Dataset {dataset.name!r} has no purchases to fit a model to.")
+    model = fit_churn_model(con, dataset.dataset_id, calibration_end=end, l2=args.l2)
+    if model.gamma_gamma is None:
+        print(f"warning: spend per purchase was not modelled: {model.spend_note}",
+              file=sys.stderr)
+    _print_json(model.parameters())
     return 0
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from retention import metrics
 from retention.store import Dataset
@@ -40,4 +41,50 @@ def dataset_summary(
         summary["active_customers"] = metrics.active_customers(
             con, dataset.dataset_id, as_of=as_of, window_days=window_days
         )
+        summary.update(_retention_and_ltv(con, dataset.dataset_id, as_of, window_days))
+        # DESIGN's cut-offs, not the page's saved ones: a script's numbers stay put
+        summary["abc_xyz"] = metrics.abc_xyz_counts(con, dataset.dataset_id, as_of=as_of)
+        summary.update(_ladder_and_pareto(con, dataset.dataset_id, as_of))
     return summary
+
+
+def _retention_and_ltv(
+    con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: dt.date, window_days: int
+) -> dict[str, Any]:
+    """``crr_by_month`` and ``ltv`` (DESIGN §5). The margin is the cost column's, else 30%:
+    the command line does not read the page's saved margin setting."""
+    monthly = metrics.crr_by_period(con, dataset_id, as_of=as_of, window_days=window_days)
+    today = metrics.ltv_today(con, dataset_id, as_of=as_of, window_days=window_days,
+                              monthly=monthly)
+
+    def rounded(column: str, digits: int) -> float | None:
+        if today.empty or today[column].isna().iloc[0]:
+            return None
+        return round(float(today[column].iloc[0]), digits)
+
+    return {
+        "crr_by_month": metrics.crr_by_month(con, dataset_id, as_of=as_of,
+                                             window_days=window_days, monthly=monthly),
+        "ltv": {
+            "avg_check": rounded("avg_check", 2),
+            "purchases_per_month": rounded("purchases_per_month", 4),
+            "margin": rounded("margin", 4),
+            "lifetime_months": rounded("lifetime_months", 2),
+            "ltv": rounded("ltv", 2),
+        },
+    }
+
+
+def _ladder_and_pareto(
+    con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: dt.date
+) -> dict[str, Any]:
+    """``ladder`` (customers reaching each step; advocate null when unknown) and
+    ``pareto_top20_share`` (null when net revenue is not positive), DESIGN §5. DESIGN's
+    thresholds, not the page's saved ones: a script's numbers stay put."""
+    counts = metrics.ladder_counts(con, dataset_id, as_of=as_of)
+    share = metrics.pareto_share(con, dataset_id, as_of=as_of).iloc[0]["share"]
+    return {
+        "ladder": {row.step: None if pd.isna(row.customers) else int(row.customers)
+                   for row in counts.itertuples()},
+        "pareto_top20_share": None if pd.isna(share) else round(float(share), 6),
+    }

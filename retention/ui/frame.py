@@ -101,6 +101,11 @@ def navigation_pages() -> list[st.Page]:
     return [
         st.Page(HOME_PAGE, title=t("Home"), icon=":material/home:", default=True),
         st.Page(DATA_PAGE, title=t("Data"), icon=":material/upload_file:"),
+        st.Page("views/ltv.py", title=t("Retention & LTV"), icon=":material/savings:"),
+        st.Page("views/churn.py", title=t("Churn risk"), icon=":material/trending_down:"),
+        st.Page("views/abc_xyz.py", title=t("ABC/XYZ"), icon=":material/grid_view:"),
+        st.Page("views/ladder.py", title=t("Loyalty ladder"), icon=":material/stairs:"),
+        st.Page("views/portraits.py", title=t("Portraits"), icon=":material/groups:"),
     ]
 
 

@@ -1,0 +1,129 @@
+"""Benchmark: the ABC/XYZ page's domain calls on a big workspace, cold and warm.
+
+    python bench/abc_xyz.py [--db /tmp/bench10m/ws.duckdb] [--dataset 1] [--as-of 2026-10-31]
+
+* cold, per call: each call alone in a new process with a new connection (nothing cached:
+  neither Streamlit's cache nor DuckDB's buffers);
+* page cold: a new process opens the page's four tabs one after the other through the page's
+  cached accessors, starting from an empty cache (the customers tab is a first visit's cost;
+  the cut-offs tab reuses its classification);
+* page warm: the same tabs again in that process — the cached path a rerun takes.
+
+Each measurement runs ``--repeat`` times (default 3) and the fastest is reported: on a shared
+machine other work only ever adds time. The workspace is opened read-only and never modified.
+Prints one JSON object (seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from retention.metrics import abc_xyz  # noqa: E402
+from retention.metrics.abc_xyz import PRODUCT_SETTINGS, AbcXyzSettings  # noqa: E402
+from retention.store import open_workspace  # noqa: E402
+
+CALLS = ("overview", "cell_customers", "trend", "product_overview", "products")
+
+
+def _call(name: str, db: str, dataset_id: int, as_of: dt.date) -> float:
+    """Seconds for one domain call on a fresh cursor of a read-only workspace."""
+    con = open_workspace(db, read_only=True).cursor()
+    started = time.perf_counter()
+    if name == "overview":
+        abc_xyz.abc_xyz_overview(con, dataset_id, as_of=as_of, top=500)
+    elif name == "cell_customers":
+        abc_xyz.abc_xyz_cell_customers(con, dataset_id, as_of=as_of, cell="AY", limit=1000)
+    elif name == "trend":
+        abc_xyz.abc_xyz_trend(con, dataset_id, as_of=as_of)
+    elif name == "product_overview":
+        abc_xyz.abc_xyz_overview(con, dataset_id, as_of=as_of, settings=PRODUCT_SETTINGS,
+                                 unit="product", top=500)
+    elif name == "products":
+        abc_xyz.product_abc_xyz(con, dataset_id, as_of=as_of, limit=200)
+    return time.perf_counter() - started
+
+
+def _page(db: str, dataset_id: int, as_of: dt.date) -> dict[str, float]:
+    """Each tab of the page through its cached accessors, in the order a visitor opens them:
+    once cold (the first tab is what a first visit costs), then all warm."""
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # "no runtime" notices in bare mode
+    from retention.ui import abc_xyz_page
+
+    # The accessors open the workspace read-write, as the app does; the benchmark file is shared
+    # and must stay untouched, so they get the read-only connection instead.
+    abc_xyz_page.open_workspace = lambda path: open_workspace(path, read_only=True)
+    ws = open_workspace(db, read_only=True)
+    version = ws.dataset(dataset_id).version
+    key = abc_xyz_page._key(AbcXyzSettings())
+    product_key = abc_xyz_page._key(PRODUCT_SETTINGS)
+    tabs = {
+        # the matrix, then the first non-empty cell's list (every cell's list is one lookup)
+        "customers_tab": lambda: (
+            abc_xyz_page._overview(db, dataset_id, version, as_of, key, "customer"),
+            abc_xyz_page._listed_customers(db, dataset_id, version, as_of, key)),
+        "cut_offs_tab": lambda: abc_xyz_page._overview(db, dataset_id, version, as_of, key,
+                                                       "customer"),
+        "trend_tab": lambda: abc_xyz_page._trend(db, dataset_id, version, as_of, key),
+        "products_tab": lambda: (
+            abc_xyz_page._has_products(db, dataset_id, version),
+            abc_xyz_page._overview(db, dataset_id, version, as_of, product_key, "product")),
+    }
+    timings = {}
+    for state in ("cold", "warm"):
+        for name, draw in tabs.items():
+            started = time.perf_counter()
+            draw()
+            timings[f"{name}_{state}"] = time.perf_counter() - started
+    return timings
+
+
+def _in_new_process(args: list[str]) -> dict[str, float]:
+    result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                            check=True)
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--db", default="/tmp/bench10m/ws.duckdb")
+    parser.add_argument("--dataset", type=int, default=1)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 10, 31))
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each measurement; the fastest is reported (a shared "
+                             "machine only ever adds time)")
+    parser.add_argument("--only", choices=(*CALLS, "page"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.only == "page":
+        print(json.dumps(_page(args.db, args.dataset, args.as_of)))
+        return
+    if args.only:
+        print(json.dumps({args.only: _call(args.only, args.db, args.dataset, args.as_of)}))
+        return
+    common = ["--db", args.db, "--dataset", str(args.dataset), "--as-of", args.as_of.isoformat()]
+    rows = open_workspace(args.db, read_only=True).cursor().execute(
+        "select count(*) from transactions where dataset_id = ?", [args.dataset]).fetchone()
+    report: dict[str, object] = {"transactions": int(rows[0]) if rows else 0,
+                                 "as_of": args.as_of.isoformat()}
+    runs = max(1, args.repeat)
+    cold = {name: min(_in_new_process([*common, "--only", name])[name] for _ in range(runs))
+            for name in CALLS}
+    report["cold_s"] = {name: round(seconds, 2) for name, seconds in cold.items()}
+    pages = [_in_new_process([*common, "--only", "page"]) for _ in range(runs)]
+    page = {key: min(run[key] for run in pages) for key in pages[0]}
+    report["runs"] = runs
+    report["page_cold_s"] = {k[:-5]: round(v, 2) for k, v in page.items() if k.endswith("_cold")}
+    report["page_warm_s"] = {k[:-5]: round(v, 4) for k, v in page.items() if k.endswith("_warm")}
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

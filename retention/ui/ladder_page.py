@@ -1,0 +1,567 @@
+"""The loyalty ladder page's parts: settings, the steps, moving up, who moved, and Pareto.
+
+Cached accessors are keyed by ``Workspace.fingerprint`` plus plain values (dates and the
+thresholds as sorted (name, value) pairs), never by a DataFrame or a connection; each opens its
+own cursor. The customers behind a migration cell are read at most ``LIST_LIMIT`` at a time for
+the screen; the downloads build whole lists only when clicked, so a cell of 600,000 customers
+costs nothing until someone asks for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from retention.charts import ladder as charts
+from retention.charts.ladder import step_label
+from retention.formatting import format_count, format_money, format_percent
+from retention.i18n import current_language, t
+from retention.metrics import ladder, pareto
+from retention.metrics.ladder import SETTINGS_NAMESPACE, LadderThresholds
+from retention.store import open_workspace
+from retention.ui.context import Context
+from retention.ui.frame import DATA_PAGE
+from retention.ui.text import format_day, md_escape
+from retention.ui.widgets import download_buttons
+
+# Rows of a migration cell shown on the page; the download holds them all.
+LIST_LIMIT = 1000
+MATRIX_KEY = "ladder_matrix"
+
+Thresholds = tuple[tuple[str, Any], ...]
+
+
+def _key(thresholds: LadderThresholds) -> Thresholds:
+    return tuple(sorted(thresholds.as_dict().items()))
+
+
+# -- cached domain calls ------------------------------------------------------------------------
+
+
+def _run(workspace: str, metric: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``metric(cursor, *args, **kwargs)`` on a cursor of its own, closed afterwards."""
+    con = open_workspace(workspace).cursor()
+    try:
+        return metric(con, *args, **kwargs)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def transitions(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
+                thresholds: Thresholds) -> pd.DataFrame:
+    """``retention.metrics.ladder.ladder_transitions``: the one pass over the orders that both
+    the ladder (on ``end``) and the migration matrix are counted from."""
+    return _run(workspace, ladder.ladder_transitions, dataset_id, start=start, end=end,
+                thresholds=LadderThresholds(**dict(thresholds)))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def ladder_counts(workspace: str, dataset_id: int, version: int, as_of: dt.date,
+                  thresholds: Thresholds) -> pd.DataFrame:
+    """``retention.metrics.ladder.ladder_counts`` with ``thresholds`` as (name, value) pairs,
+    counted from the transitions of the default "Who moved" dates, which that section reuses."""
+    moves = transitions(workspace, dataset_id, version, ladder.default_migration_start(as_of),
+                        as_of, thresholds)
+    return _run(workspace, ladder.ladder_counts, dataset_id, as_of=as_of,
+                thresholds=LadderThresholds(**dict(thresholds)), transitions=moves)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def ladder_inputs(workspace: str, dataset_id: int, version: int) -> dict[str, Any]:
+    """``retention.metrics.ladder.ladder_inputs`` as a plain dict."""
+    row = _run(workspace, ladder.ladder_inputs, dataset_id).iloc[0]
+    return {key: (bool(value) if key == "advocacy_known" else int(value))
+            for key, value in row.items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def moving_up(workspace: str, dataset_id: int, version: int,
+              as_of: dt.date) -> tuple[dict[str, Any], pd.DataFrame]:
+    """(second-order timing as a dict, comeback shares by acquisition month, long format)."""
+    con = open_workspace(workspace).cursor()
+    try:
+        # one pass over the orders for both: the gap histogram is small
+        gaps = ladder.second_order_gaps(con, dataset_id, as_of=as_of)
+        timing = ladder.second_order_timing(con, dataset_id, as_of=as_of, gaps=gaps).iloc[0]
+        comeback = ladder.comeback_by_cohort(con, dataset_id, as_of=as_of, gaps=gaps)
+    finally:
+        con.close()
+    return ({"buyers": int(timing["buyers"]), "repeat_customers": int(timing["repeat_customers"]),
+             "median_days": None if pd.isna(timing["median_days"])
+             else float(timing["median_days"])},
+            comeback)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def migration(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
+              thresholds: Thresholds) -> pd.DataFrame:
+    """``retention.metrics.ladder.migration_matrix`` (long format)."""
+    moves = transitions(workspace, dataset_id, version, start, end, thresholds)
+    return _run(workspace, ladder.migration_matrix, dataset_id, start=start, end=end,
+                thresholds=LadderThresholds(**dict(thresholds)), transitions=moves)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def movers(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
+           thresholds: Thresholds, from_step: str | None, to_step: str | None,
+           direction: str | None, limit: int | None) -> pd.DataFrame:
+    """``retention.metrics.ladder.migration_customers`` for one cell or one direction."""
+    return _run(workspace, ladder.migration_customers, dataset_id, start=start, end=end,
+                thresholds=LadderThresholds(**dict(thresholds)), from_step=from_step,
+                to_step=to_step, direction=direction, limit=limit)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def pareto_curve(workspace: str, dataset_id: int, version: int, as_of: dt.date) -> pd.DataFrame:
+    """``retention.metrics.pareto.pareto_curve`` (thinned, with the top-20% cut flagged)."""
+    return _run(workspace, pareto.pareto_curve, dataset_id, as_of=as_of)
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+# Widget settings per threshold: label, min, max, step, help. The share of wallet is shown in %.
+_SETTING_WIDGETS: dict[str, tuple[str, float, float, float, str]] = {
+    "repeat_orders": (
+        "Repeat client: orders in total, at least", 2, 1000, 1,
+        "A one-time buyer becomes a repeat client with this many orders (returns are not "
+        "orders)."),
+    "regular_orders": (
+        "Regular: orders in the window, at least", 1, 1000, 1,
+        "A repeat client is a regular with this many orders in the window below."),
+    "regular_window_days": (
+        "Window (days up to the as-of date)", 1, ladder.MAX_WINDOW_DAYS, 1,
+        "The period regulars and loyal customers are judged on: this many days ending on the "
+        "as-of date. 365 means the last year."),
+    "loyal_months": (
+        "Loyal without a survey: months with an order, at least", 1, 61, 1,
+        "Used when a customer has no share-of-wallet answer: a regular ordering in this many "
+        "different calendar months of the window counts as loyal."),
+    "loyal_share_of_wallet": (
+        "Loyal with a survey: share of wallet, at least (%)", 0, 100, 5,
+        "Used when a customer answered a share-of-wallet survey: a regular who spends at "
+        "least this share of their budget for your kind of goods with you is loyal."),
+    "advocate_nps": (
+        "Advocate: NPS score, at least", 0, 10, 1,
+        "A loyal customer who rates you this high (0–10) when asked how likely they are to "
+        "recommend you is an advocate."),
+    "advocate_referrals": (
+        "Advocate: customers referred, at least", 1, 1000, 1,
+        "…or a loyal customer who brought this many new customers (who have ordered)."),
+}
+
+
+def _widget_keys(dataset_id: int) -> dict[str, str]:
+    return {name: f"ladder_{name}_{dataset_id}" for name in _SETTING_WIDGETS}
+
+
+def _as_widget_value(name: str, value: float) -> float:
+    return round(value * 100, 2) if name == "loyal_share_of_wallet" else value
+
+
+def _reset(ctx: Context) -> None:
+    assert ctx.dataset is not None
+    ctx.workspace.save_settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE, {})
+    for key in _widget_keys(ctx.dataset.dataset_id).values():
+        st.session_state.pop(key, None)
+
+
+def settings_panel(ctx: Context) -> LadderThresholds:
+    """The thresholds in a form inside an expander, remembered per dataset (DESIGN's defaults
+    until changed); returns the thresholds in effect."""
+    assert ctx.dataset is not None
+    dataset_id = ctx.dataset.dataset_id
+    saved = LadderThresholds.from_settings(ctx.workspace.settings(dataset_id, SETTINGS_NAMESPACE))
+    keys = _widget_keys(dataset_id)
+    state = st.session_state
+    for name, key in keys.items():
+        state.setdefault(key, _as_widget_value(name, getattr(saved, name)))
+    with st.expander(t("Settings: what each step takes"), icon=":material/tune:"):
+        with st.form(f"ladder_settings_{dataset_id}", border=False):
+            columns = st.columns(3)
+            for i, (name, (label, low, high, step, help_text)) in enumerate(
+                    _SETTING_WIDGETS.items()):
+                is_share = name == "loyal_share_of_wallet"
+                columns[i % 3].number_input(
+                    t(label), min_value=float(low) if is_share else int(low),
+                    max_value=float(high) if is_share else int(high),
+                    step=float(step) if is_share else int(step), key=keys[name],
+                    format="%.0f" if is_share else "%d", help=t(help_text))
+            submitted = st.form_submit_button(t("Apply and remember for this dataset"),
+                                              icon=":material/save:")
+        # the callback runs before the next run draws the form, so it starts from the defaults
+        st.button(t("Back to the standard steps"), key=f"ladder_reset_{dataset_id}",
+                  icon=":material/restart_alt:", on_click=_reset, args=(ctx,))
+    if not submitted:
+        return saved
+    values = {name: state[key] for name, key in keys.items()}
+    values["loyal_share_of_wallet"] = float(values["loyal_share_of_wallet"]) / 100
+    try:
+        chosen = LadderThresholds(**values)
+    except ValueError as exc:
+        st.error(t("These settings were not applied: {reason}", reason=md_escape(exc)),
+                 icon=":material/error:")
+        return saved
+    ctx.workspace.save_settings(dataset_id, SETTINGS_NAMESPACE, chosen.as_dict())
+    return chosen
+
+
+# -- page parts ---------------------------------------------------------------------------------
+
+
+def empty_state() -> None:
+    """No dataset: what this page shows and where to load data."""
+    st.info(
+        t("There is no data yet. Once a purchase history is loaded, this page shows how many "
+          "customers stand on each step from one-time buyer to advocate, how fast new "
+          "customers come back, who moved up or down, and how much of the money the best "
+          "fifth of customers bring."),
+        icon=":material/inbox:",
+    )
+    st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
+
+
+def introduction(ctx: Context, thresholds: LadderThresholds) -> None:
+    """One line on what the ladder is, with this dataset's thresholds."""
+    assert ctx.dataset is not None
+    st.caption(t(
+        "“{name}”, as of {as_of}. Customers climb one step at a time: one-time buyer (an "
+        "order) → repeat client ({repeat}+ orders) → regular ({regular}+ orders in the last "
+        "{window} days) → loyal → advocate.", name=md_escape(ctx.dataset.name),
+        as_of=format_day(ctx.as_of), repeat=thresholds.repeat_orders,
+        regular=thresholds.regular_orders, window=thresholds.regular_window_days))
+
+
+def _on_step_help(step: str, th: LadderThresholds) -> str:
+    return {
+        "buyer": t("Ordered, but fewer than {n} times: they bought and have not come back yet.",
+                   n=th.repeat_orders),
+        "repeat": t("{n} or more orders, but fewer than {m} in the last {days} days.",
+                    n=th.repeat_orders, m=th.regular_orders, days=th.regular_window_days),
+        "regular": t("{m} or more orders in the last {days} days, but not loyal.",
+                     m=th.regular_orders, days=th.regular_window_days),
+        "loyal": t("Loyal, but neither referred a customer nor gave an NPS of {nps} or more.",
+                   nps=th.advocate_nps),
+        "advocate": t("Loyal and referred {r}+ customers who ordered, or gave an NPS of {nps}+.",
+                      r=th.advocate_referrals, nps=th.advocate_nps),
+    }[step]
+
+
+def _loyal_basis(counts: pd.DataFrame, inputs: dict[str, Any], th: LadderThresholds) -> str:
+    """A sentence naming what "loyal" was measured by."""
+    proxy = t("orders in at least {months} different calendar months of the last {days} days",
+              months=th.loyal_months, days=th.regular_window_days)
+    if inputs["share_of_wallet_customers"] == 0:
+        return t("**Loyal** is estimated by regularity — {proxy} — because the data has no "
+                 "share-of-wallet survey. Map a **share_of_wallet** column (0–1) on the Data "
+                 "page to use the customers' own answers (loyal from {share}).",
+                 proxy=proxy, share=format_percent(th.loyal_share_of_wallet, 0,
+                                                   current_language()))
+    loyal = counts.set_index("step").loc["loyal"]
+    lang = current_language()
+    return t("**Loyal** uses share of wallet (at least {share}) for the {surveyed} customers "
+             "who answered the survey — {by_share} loyal that way — and regularity ({proxy}) "
+             "for everyone else — {by_months} loyal that way.",
+             share=format_percent(th.loyal_share_of_wallet, 0, lang),
+             surveyed=format_count(inputs["share_of_wallet_customers"], lang),
+             by_share=format_count(loyal["loyal_by_share_of_wallet"], lang), proxy=proxy,
+             by_months=format_count(loyal["loyal_by_regularity"], lang))
+
+
+def _advocate_basis(inputs: dict[str, Any]) -> str:
+    lang = current_language()
+    return t("**Advocates** are counted from **referred_by** ({referred} customers name who "
+             "referred them) and **nps** ({answered} customers answered). Customers without "
+             "an answer can qualify only by referral, so the real number may be higher.",
+             referred=format_count(inputs["referred_by_customers"], lang),
+             answered=format_count(inputs["nps_customers"], lang))
+
+
+def steps(ctx: Context, thresholds: LadderThresholds) -> bool:
+    """The funnel of cumulative steps beside the counts exactly on each step, with what
+    "loyal" was measured by and whether advocates are known. False when nobody has ordered."""
+    fingerprint = ctx.workspace.fingerprint(ctx.dataset)  # type: ignore[arg-type]
+    with st.spinner(t("Placing every customer on the ladder…"), show_time=True):
+        counts = ladder_counts(*fingerprint, ctx.as_of, _key(thresholds))
+        inputs = ladder_inputs(*fingerprint)
+    lang = current_language()
+    if counts["customers"].iloc[0] == 0:
+        st.info(t("No customer has an order up to {as_of} (the data holds only returns, or "
+                  "purchases after that day), so there is no ladder yet.",
+                  as_of=format_day(ctx.as_of)),
+                icon=":material/info:")
+        return False
+    st.subheader(t("The ladder"))
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(charts.ladder_funnel(counts, locale=lang), key="ladder_funnel")
+        st.caption(t("Each bar counts everyone who reached at least that step. “Of buyers” "
+                     "compares with everyone who ordered; “of the step above” is how many of "
+                     "the previous bar made it this far."))
+    with right:
+        st.markdown(t("**Standing exactly on each step**"))
+        for row in counts.itertuples():
+            unknown = pd.isna(row.on_step)
+            right.metric(
+                step_label(row.step),
+                t("Unknown") if unknown else format_count(row.on_step, lang),
+                border=True,
+                help=(t("Unknown because advocates cannot be told apart from the other loyal "
+                        "customers without referral or NPS data.") if unknown
+                      else _on_step_help(row.step, thresholds)),
+            )
+    st.markdown(_loyal_basis(counts, inputs, thresholds))
+    if inputs["advocacy_known"]:
+        st.markdown(_advocate_basis(inputs))
+    else:
+        st.warning(t("**Advocates: unknown.** The data says neither who referred whom nor "
+                     "how customers rate you, so they cannot be counted — showing 0 would be "
+                     "a guess. Map a **referred_by** column (the id of the customer who "
+                     "referred them) or an **nps** column (0–10) on the Data page."),
+                   icon=":material/help:")
+    with st.expander(t("The ladder as a table")):
+        table = counts.assign(step=[step_label(s) for s in counts["step"]])[
+            ["step", "customers", "share_of_buyers", "conversion", "on_step"]]
+        st.dataframe(table, hide_index=True, column_config={
+            "step": t("Step"),
+            "customers": st.column_config.NumberColumn(
+                t("Reached"), help=t("Customers on this step or higher.")),
+            "share_of_buyers": st.column_config.NumberColumn(
+                t("% of buyers"), format="percent", help=t("Reached ÷ everyone who ordered.")),
+            "conversion": st.column_config.NumberColumn(
+                t("% of the step above"), format="percent",
+                help=t("Reached ÷ reached the step above.")),
+            "on_step": st.column_config.NumberColumn(
+                t("Exactly on it"), help=t("Reached this step but not the next.")),
+        })
+        download_buttons(table, _stem(ctx, "ladder"), key="ladder_table_download")
+    return True
+
+
+def moving_up_section(ctx: Context) -> None:
+    """How fast buyers order again, and whether each month's new customers come back."""
+    fingerprint = ctx.workspace.fingerprint(ctx.dataset)  # type: ignore[arg-type]
+    with st.spinner(t("Measuring how fast customers come back…"), show_time=True):
+        timing, comeback = moving_up(*fingerprint, ctx.as_of)
+    lang = current_language()
+    st.subheader(t("Moving up: do new customers come back?"))
+    first, second, third = st.columns(3)
+    median = timing["median_days"]
+    first.metric(
+        t("Days to the second order (median)"),
+        t("Unknown") if median is None else t("{days} days", days=format_count(median, lang)),
+        border=True,
+        help=(t("Nobody has ordered twice yet.") if median is None else
+              t("Half of the customers who ordered again did so within this many days of "
+                "their first order.")),
+    )
+    second.metric(
+        t("Ordered more than once"),
+        format_percent(timing["repeat_customers"] / timing["buyers"], 1, lang)
+        if timing["buyers"] else t("Unknown"),
+        border=True,
+        help=t("{repeat} of the {buyers} customers have a second order.",
+               repeat=format_count(timing["repeat_customers"], lang),
+               buyers=format_count(timing["buyers"], lang)),
+    )
+    latest = comeback[(comeback["days"] == 90) & comeback["observable"]]
+    if latest.empty:
+        third.metric(t("Back within 90 days, latest month"), t("Unknown"), border=True,
+                     help=t("No month of new customers has had 90 days yet."))
+    else:
+        row = latest.iloc[-1]
+        third.metric(
+            t("Back within 90 days: new in {month}", month=row["cohort_month"].strftime("%Y-%m")),
+            format_percent(row["share"], 1, lang), border=True,
+            help=t("Of the {n} customers whose first order was that month — the latest month "
+                   "that has had 90 full days — this share ordered again within 90 days.",
+                   n=format_count(row["new_customers"], lang)),
+        )
+    st.plotly_chart(charts.comeback_chart(comeback, locale=lang), key="ladder_comeback")
+    st.caption(t("Each line follows one window: the share of a month's new customers who "
+                 "ordered again within 30, 60, 90 or 180 days of their first order. Rising "
+                 "lines mean onboarding is working. Recent months stop where their customers "
+                 "have not had the full window yet — unknown, not zero."))
+    with st.expander(t("Come-back shares as a table")):
+        table = ladder.comeback_table(comeback)
+        st.dataframe(table, hide_index=True, column_config={
+            "cohort_month": st.column_config.DateColumn(t("First order in"), format="YYYY-MM"),
+            "new_customers": st.column_config.NumberColumn(
+                t("New customers"), help=t("Customers whose first order was that month.")),
+            **{f"share_within_{days}_days": st.column_config.NumberColumn(
+                t("Back within {days} days", days=days), format="percent",
+                help=t("Empty: the month is too recent for {days} days.", days=days))
+               for days in ladder.COMEBACK_DAYS},
+        })
+        download_buttons(table, _stem(ctx, "come-back"), key="ladder_comeback_download")
+
+
+def _readable(customers: pd.DataFrame) -> pd.DataFrame:
+    """A migration list with step names in words, for the screen and the downloads."""
+    return customers.assign(
+        from_step=[step_label(s) for s in customers["from_step"]],
+        to_step=[step_label(s) for s in customers["to_step"]],
+    ).drop(columns=["direction"])
+
+
+_LIST_COLUMNS = {
+    "customer_id": ("Customer", "The customer id in your data."),
+    "from_step": ("Step on the start date", ""),
+    "to_step": ("Step on the end date", ""),
+    "orders_at_start": ("Orders by the start date", ""),
+    "orders_at_end": ("Orders by the end date", ""),
+    "orders_in_window": ("Orders in the window", "Orders in the window ending on the end date."),
+    "months_in_window": ("Months with an order", "Calendar months with an order in the window "
+                                                  "ending on the end date."),
+    "first_order": ("First order", ""),
+    "last_order": ("Last order", "The last order up to the end date."),
+}
+
+
+def _list_config() -> dict[str, Any]:
+    return {name: st.column_config.Column(t(label), help=t(help_text) if help_text else None)
+            for name, (label, help_text) in _LIST_COLUMNS.items()}
+
+
+def _stem(ctx: Context, what: str) -> str:
+    assert ctx.dataset is not None
+    return f"{ctx.dataset.name}-{what}-{ctx.as_of}"
+
+
+def _full_list(workspace: str, dataset_id: int, start: dt.date, end: dt.date,
+               thresholds: LadderThresholds, **which: str | None) -> Callable[[], pd.DataFrame]:
+    """A function building the whole list, run only when a download button is clicked."""
+    def build() -> pd.DataFrame:
+        return _readable(_run(workspace, ladder.migration_customers, dataset_id, start=start,
+                              end=end, thresholds=thresholds, **which))
+    return build
+
+
+def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
+    """The migration matrix between two dates; a selected cell lists its customers, and the
+    "moved up" and "dropped a step" lists download in full."""
+    assert ctx.dataset is not None and ctx.as_of is not None
+    fingerprint = ctx.workspace.fingerprint(ctx.dataset)
+    lang = current_language()
+    st.subheader(t("Who moved"))
+    left, right = st.columns(2)
+    # keyed by the as-of date, so a new as-of date brings new defaults
+    start = left.date_input(
+        t("From"), value=ladder.default_migration_start(ctx.as_of), max_value=ctx.as_of,
+        key=f"ladder_start_{ctx.as_of}",
+        help=t("Each customer's step on this day is compared with their step on the end day."))
+    end = right.date_input(
+        t("To"), value=ctx.as_of, max_value=ctx.as_of, key=f"ladder_end_{ctx.as_of}",
+        help=t("The end day; the as-of date in the sidebar is the latest possible."))
+    if start > end:
+        st.error(t("The start date must be on or before the end date."), icon=":material/error:")
+        return
+    with st.spinner(t("Comparing the two dates…"), show_time=True):
+        matrix = migration(*fingerprint, start, end, _key(thresholds))
+    totals = ladder.migration_directions(matrix)
+    explained = {
+        "new": (t("New customers"), t("First order after the start date, up to the end date.")),
+        "up": (t("Moved up"), t("Stood on a higher step on the end date than on the start "
+                                "date.")),
+        "same": (t("Stayed"), t("On the same step on both dates.")),
+        "down": (t("Dropped a step"), t("Stood lower on the end date: usually regulars or loyal "
+                                        "customers whose orders of a year ago fell out of the "
+                                        "window and were not replaced.")),
+    }
+    for column, (direction, (label, help_text)) in zip(st.columns(4), explained.items(),
+                                                         strict=True):
+        column.metric(label, format_count(totals[direction], lang), border=True, help=help_text)
+    st.plotly_chart(charts.migration_heatmap(matrix, locale=lang), key="ladder_migration")
+
+    grid = ladder.migration_table(matrix)
+    labels = {step_label(step): step for step in grid.columns}
+    shown = grid.rename(index=step_label, columns=step_label)
+    shown.index.name = t("Start ↓ / end →")
+    # the table, not the heatmap, takes the click: plotly heatmaps report no selection to
+    # Streamlit (streamlit/streamlit#8760), while st.dataframe has single-cell selection
+    st.caption(t("Click a number to list those customers."))
+    event = st.dataframe(
+        shown, key=f"{MATRIX_KEY}_{ctx.dataset.dataset_id}", on_select="rerun",
+        selection_mode="single-cell",
+        column_config={label: st.column_config.NumberColumn(format="localized")
+                       for label in shown.columns})
+    cells = event.selection.cells if event is not None else []
+    if cells:
+        row, column = cells[0]
+        if 0 <= row < len(grid.index) and column in labels:
+            _cell_list(ctx, start, end, thresholds, grid.index[row], labels[column],
+                       int(grid.iloc[row][labels[column]]))
+
+    up, down = st.columns(2)
+    for column, direction, what in ((up, "up", "moved-up"), (down, "down", "dropped")):
+        with column:
+            st.markdown(t("**{label}: {n} customers** — the whole list",
+                          label=explained[direction][0], n=format_count(totals[direction], lang)))
+            download_buttons(
+                _full_list(fingerprint[0], ctx.dataset.dataset_id, start, end, thresholds,
+                           direction=direction),
+                _stem(ctx, what), key=f"ladder_{what}_download")
+
+
+def _cell_list(ctx: Context, start: dt.date, end: dt.date, thresholds: LadderThresholds,
+               from_step: str, to_step: str, count: int) -> None:
+    """The customers of one migration cell: the first LIST_LIMIT on screen, all in a file."""
+    assert ctx.dataset is not None
+    fingerprint = ctx.workspace.fingerprint(ctx.dataset)
+    lang = current_language()
+    st.markdown(t("**{start} → {end}: {n} customers**", start=step_label(from_step),
+                  end=step_label(to_step), n=format_count(count, lang)))
+    if count == 0:
+        st.caption(t("Nobody made this move."))
+        return
+    with st.spinner(t("Listing them…"), show_time=True):
+        rows = movers(*fingerprint, start, end, _key(thresholds), from_step, to_step, None,
+                      LIST_LIMIT)
+    st.dataframe(_readable(rows), hide_index=True, column_config=_list_config())
+    if count > LIST_LIMIT:
+        st.caption(t("Showing the first {shown} of {n}; the download has them all.",
+                     shown=format_count(LIST_LIMIT, lang), n=format_count(count, lang)))
+    download_buttons(
+        _full_list(fingerprint[0], ctx.dataset.dataset_id, start, end, thresholds,
+                   from_step=from_step, to_step=to_step),
+        _stem(ctx, f"{from_step}-to-{to_step}"), key="ladder_cell_download")
+
+
+def pareto_section(ctx: Context) -> None:
+    """The share of net revenue from the best fifth of customers, and the whole curve."""
+    fingerprint = ctx.workspace.fingerprint(ctx.dataset)  # type: ignore[arg-type]
+    with st.spinner(t("Ranking customers by net revenue…"), show_time=True):
+        curve = pareto_curve(*fingerprint, ctx.as_of)
+    lang = current_language()
+    st.subheader(t("Pareto: how much the best fifth of customers bring"))
+    if curve.empty:
+        st.info(t("No customer has an order up to the as-of date."), icon=":material/info:")
+        return
+    cut = curve[curve["is_top_cut"]].iloc[0]
+    customers = int(curve["rank"].iloc[-1])
+    left, right = st.columns(2)
+    share = cut["revenue_share"]
+    left.metric(
+        t("Share of net revenue from the top 20% of customers"),
+        t("Unknown") if pd.isna(share) else format_percent(share, 1, lang), border=True,
+        help=(t("Unknown: net revenue up to the as-of date is zero or negative, so there is "
+                "nothing to share out.") if pd.isna(share) else
+              t("The {top} customers who spent the most (20% of the {n} who ordered, rounded "
+                "up) brought this share of all net revenue, returns subtracted.",
+                top=format_count(cut["rank"], lang), n=format_count(customers, lang))),
+    )
+    right.metric(
+        t("Their net revenue"), format_money(cut["cumulative_revenue"], ctx.currency, lang),
+        border=True, help=t("What the top 20% of customers paid up to the as-of date, minus "
+                            "their returns."),
+    )
+    st.plotly_chart(charts.pareto_chart(curve, currency=ctx.currency, locale=lang),
+                    key="ladder_pareto")
+    st.caption(t("Customers are lined up from the biggest spender to the smallest; the curve "
+                 "shows how much of the net revenue the first x% of them brought. The dotted "
+                 "line is what it would be if everyone spent the same."))
+

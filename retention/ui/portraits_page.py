@@ -1,0 +1,456 @@
+"""The customer portraits page's parts: settings, portrait cards, charts, the customer lookup
+and the downloads.
+
+The fitted portraits are one ``st.cache_resource`` entry per (workspace, dataset, version,
+as-of date, features, k, ladder thresholds) — plain values only. A resource rather than
+``st.cache_data`` because the assignments of a million customers would be pickled and copied
+on every rerun; the cached :class:`Portraits` is shared by every viewer and never modified.
+A :class:`PortraitError` is cached too (as its message), so data that cannot be drawn is not
+refitted on every click. The assignments therefore stay the same for a dataset version until
+the user changes the settings, which are remembered per dataset (namespace ``portraits``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from retention.charts import portraits as charts
+from retention.charts.ladder import step_label
+from retention.export import to_csv_bytes
+from retention.formatting import format_count, format_money, format_percent
+from retention.i18n import current_language, t
+from retention.metrics.customer_features import NUMERIC_FEATURES
+from retention.metrics.customer_features import optional_attributes as attributes_metric
+from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
+from retention.metrics.ladder import STEPS, LadderThresholds
+from retention.models import portraits as model
+from retention.models.portraits import (
+    ACTION_STEP_LABELS,
+    ACTION_STEPS,
+    DEFAULT_FEATURES,
+    K_RANGE,
+    MAX_K,
+    PortraitError,
+    Portraits,
+)
+from retention.store import open_workspace
+from retention.ui.context import Context
+from retention.ui.frame import DATA_PAGE
+from retention.ui.text import format_day, md_escape, safe_file_stem
+from retention.ui.widgets import download_buttons
+
+SETTINGS_NAMESPACE = "portraits"
+# Excel stops at 1,048,576 rows, one of which is the header.
+EXCEL_MAX_ROWS = 1_048_575
+AUTOMATIC_K = 0
+
+Thresholds = tuple[tuple[str, Any], ...]
+
+
+# -- cached domain calls ------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def fitted_portraits(
+    workspace: str, dataset_id: int, version: int, as_of: dt.date,
+    features: tuple[str, ...], k: int | None, thresholds: Thresholds,
+) -> Portraits | str:
+    """``retention.models.portraits.customer_portraits``, or the PortraitError's sentence.
+
+    Shared by every session: callers must not modify the frames it holds."""
+    con = open_workspace(workspace).cursor()
+    try:
+        return model.customer_portraits(
+            con, dataset_id, as_of=as_of, features=features, n_clusters=k,
+            thresholds=LadderThresholds(**dict(thresholds)))
+    except PortraitError as exc:
+        return str(exc)
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def customer_lookup(
+    workspace: str, dataset_id: int, version: int, as_of: dt.date,
+    features: tuple[str, ...], k: int | None, thresholds: Thresholds, customer_id: str,
+) -> tuple[str, pd.DataFrame] | None:
+    """(portrait name, ``customer_profile``) of a customer in the cached portraits; None when
+    the customer has no order up to the as-of date (or there are no portraits)."""
+    portraits = fitted_portraits(workspace, dataset_id, version, as_of, features, k,
+                                 thresholds)
+    if isinstance(portraits, str):
+        return None
+    try:
+        number = model.portrait_of(portraits, customer_id)
+    except KeyError:
+        return None
+    names = dict(zip(portraits.summary["portrait"], portraits.summary["name"], strict=True))
+    return str(names[number]), model.customer_profile(portraits, customer_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def optional_attributes(workspace: str, dataset_id: int, version: int) -> pd.DataFrame:
+    """``retention.metrics.customer_features.optional_attributes``."""
+    con = open_workspace(workspace).cursor()
+    try:
+        return attributes_metric(con, dataset_id)
+    finally:
+        con.close()
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+
+def _keys(dataset_id: int) -> dict[str, str]:
+    return {"features": f"portraits_features_{dataset_id}", "k": f"portraits_k_{dataset_id}"}
+
+
+def _saved(ctx: Context, offered: list[str]) -> tuple[list[str], int]:
+    """The remembered (features, k) for this dataset; unusable values fall back to defaults."""
+    assert ctx.dataset is not None
+    saved = ctx.workspace.settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE)
+    features = [f for f in saved.get("features") or [] if f in offered]
+    if not features:
+        features = [f for f in DEFAULT_FEATURES if f in offered]
+    k = saved.get("k")
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= MAX_K:
+        k = AUTOMATIC_K
+    return features, k
+
+
+def _k_label(k: int) -> str:
+    if k == AUTOMATIC_K:
+        return t("Automatic (best fit, {low} to {high})", low=K_RANGE[0], high=K_RANGE[1])
+    return t("{k} portraits", k=k)
+
+
+def settings_panel(ctx: Context) -> tuple[tuple[str, ...], int | None]:
+    """Feature picker and number of portraits in a form, remembered per dataset; returns the
+    (features, k) in effect (k None: chosen by the silhouette score)."""
+    assert ctx.dataset is not None
+    attributes = optional_attributes(*ctx.workspace.fingerprint(ctx.dataset))
+    available = attributes.loc[attributes["available"], "attribute"].tolist()
+    offered = [*NUMERIC_FEATURES, *available]
+    saved_features, saved_k = _saved(ctx, offered)
+    keys = _keys(ctx.dataset.dataset_id)
+    state = st.session_state
+    state.setdefault(keys["features"], saved_features)
+    state.setdefault(keys["k"], saved_k)
+    # A dataset reloaded without a column: drop a remembered choice it can no longer offer.
+    state[keys["features"]] = [f for f in state[keys["features"]] if f in offered]
+    with st.expander(t("Settings: what the portraits are drawn from"), icon=":material/tune:"), \
+            st.form(f"portraits_settings_{ctx.dataset.dataset_id}", border=False):
+        st.multiselect(
+            t("Features"), offered, key=keys["features"], format_func=charts.feature_label,
+            help=t("What customers are compared on. Behaviour (recency, orders, average check, "
+                   "revenue, time as a customer, gaps between orders, returns) is the usual "
+                   "start; adding gender, city or channel splits the portraits by them too."),
+        )
+        st.selectbox(
+            t("Number of portraits"), [AUTOMATIC_K, *range(2, MAX_K + 1)], key=keys["k"],
+            format_func=_k_label,
+            help=t("Automatic tries {low} to {high} portraits on a sample of customers and "
+                   "keeps the number whose groups are the most clearly separated (the "
+                   "silhouette score). Retention plans usually work with 5 to 10.",
+                   low=K_RANGE[0], high=K_RANGE[1]),
+        )
+        submitted = st.form_submit_button(t("Draw the portraits and remember for this dataset"),
+                                          icon=":material/save:")
+    missing = attributes.loc[~attributes["available"]]
+    if not missing.empty:
+        st.caption(t("Not in this data, so not offered: {attributes}. Map the column(s) named "
+                     "in brackets on the Data page to use them.",
+                     attributes="; ".join(
+                         f"{charts.feature_label(row.attribute)} ({row.source_columns})"
+                         for row in missing.itertuples())))
+    features = tuple(state[keys["features"]])
+    k = int(state[keys["k"]])
+    if submitted and features:
+        ctx.workspace.save_settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE,
+                                    {"features": list(features), "k": k or None})
+    if not features:
+        st.warning(t("Pick at least one feature; until then the portraits use the standard "
+                     "behaviour features."), icon=":material/warning:")
+        features = tuple(f for f in DEFAULT_FEATURES if f in offered)
+    return features, (k or None)
+
+
+def ladder_thresholds(ctx: Context) -> Thresholds:
+    """The ladder settings saved on the Ladder page for this dataset, as (name, value) pairs."""
+    assert ctx.dataset is not None
+    saved = ctx.workspace.settings(ctx.dataset.dataset_id, LADDER_NAMESPACE)
+    return tuple(sorted(LadderThresholds.from_settings(saved).as_dict().items()))
+
+
+def _cache_key(ctx: Context, features: tuple[str, ...], k: int | None) -> tuple[Any, ...]:
+    """The plain values the portraits are cached by."""
+    assert ctx.dataset is not None
+    return (*ctx.workspace.fingerprint(ctx.dataset), ctx.as_of, features, k,
+            ladder_thresholds(ctx))
+
+
+def portraits_or_message(
+    ctx: Context, features: tuple[str, ...], k: int | None
+) -> Portraits | None:
+    """The portraits (from the cache, or fitted under a spinner), or None after showing why
+    they cannot be drawn."""
+    assert ctx.dataset is not None and ctx.as_of is not None
+    with st.spinner(t("Comparing every customer and drawing the portraits…"), show_time=True):
+        result = fitted_portraits(*_cache_key(ctx, features, k))
+    if isinstance(result, str):
+        st.info(md_escape(result), icon=":material/info:")
+        return None
+    return result
+
+
+# -- page parts ---------------------------------------------------------------------------------
+
+
+def empty_state() -> None:
+    """No dataset: what this page shows and where to load data."""
+    st.info(
+        t("There is no data yet. Once a purchase history is loaded, this page groups your "
+          "customers into a handful of portraits — such as “loyal regulars” or “lapsed big "
+          "spenders” — each with its size, its habits and one suggested action."),
+        icon=":material/inbox:",
+    )
+    st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
+
+
+def introduction(ctx: Context, portraits: Portraits) -> None:
+    """One line on what was done: how many customers, on what, and how k was chosen."""
+    assert ctx.dataset is not None
+    lang = current_language()
+    chosen_by = {
+        "silhouette": t("{k} portraits: the most clearly separated grouping between {low} and "
+                        "{high}", k=portraits.k, low=K_RANGE[0], high=K_RANGE[1]),
+        "user": t("{k} portraits, as set in the settings", k=portraits.k),
+        "data": t("{k} portraits: the most this data allows", k=portraits.k),
+    }[portraits.k_chosen_by]
+    st.caption(t(
+        "“{name}”, as of {as_of}: {customers} customers with an order, compared on {features}. "
+        "{chosen}.", name=md_escape(ctx.dataset.name), as_of=format_day(portraits.as_of),
+        customers=format_count(portraits.customers, lang),
+        features=", ".join(charts.feature_label(f).lower() for f in portraits.features),
+        chosen=chosen_by))
+    if portraits.skipped_features:
+        st.caption(t("Left out because no customer has a value: {features}.",
+                     features=", ".join(charts.feature_label(f)
+                                        for f in portraits.skipped_features)))
+
+
+def _typical_line(row: pd.Series, attributes: pd.DataFrame) -> str:
+    """"Typically: F (58%) · 41 years · Springfield (36%) · …", unknowns said as such."""
+    lang = current_language()
+    known = dict(zip(attributes["attribute"], attributes["available"], strict=True))
+    sources = dict(zip(attributes["attribute"], attributes["source_columns"], strict=True))
+    parts = []
+    for attribute, column, share in (("gender", "typical_gender", "gender_share"),
+                                     ("age", "median_age", None),
+                                     ("city", "typical_city", "city_share"),
+                                     ("channel", "typical_channel", "channel_share"),
+                                     ("top_category", "typical_category", "category_share")):
+        label = charts.feature_label(attribute)
+        value = row[column]
+        if not known.get(attribute, False):
+            parts.append(t("{label} unknown (no {columns} column)", label=label,
+                           columns=sources[attribute]))
+        elif pd.isna(value):
+            parts.append(t("{label} unknown for these customers", label=label))
+        elif share is None:
+            parts.append(t("{label} {value}", label=label,
+                           value=t("{years} years", years=format_count(value, lang))))
+        else:
+            parts.append(t("{label} {value} ({share})", label=label, value=md_escape(value),
+                           share=format_percent(row[share], 0, lang)))
+    return t("**Typically:** {parts}", parts=" · ".join(parts))
+
+
+def _mix_line(mix: pd.DataFrame) -> str:
+    lang = current_language()
+    parts = [t("{step} {share}", step=step_label(row.step),
+               share=format_percent(row.share, 0, lang))
+             for row in mix.itertuples() if row.customers > 0]
+    return t("**On the ladder:** {parts}", parts=" · ".join(parts) or t("nobody"))
+
+
+def portrait_cards(ctx: Context, portraits: Portraits) -> None:
+    """One bordered card per portrait, two to a row."""
+    assert ctx.dataset is not None
+    lang = current_language()
+    attributes = optional_attributes(*ctx.workspace.fingerprint(ctx.dataset))
+    st.subheader(t("The portraits"))
+    rows = list(portraits.summary.iterrows())
+    for start in range(0, len(rows), 2):
+        columns = st.columns(2)
+        for column, (_, row) in zip(columns, rows[start:start + 2], strict=False):
+            with column.container(border=True):
+                st.markdown(f"#### {md_escape(row['name'])}")
+                first, second, third = st.columns(3)
+                first.metric(t("Customers"), format_count(row["customers"], lang),
+                             help=t("{share} of all customers.", share=format_percent(
+                                 row["customer_share"], 1, lang)))
+                revenue_unknown = pd.isna(row["revenue_share"])
+                second.metric(
+                    t("Share of revenue"),
+                    t("Unknown") if revenue_unknown
+                    else format_percent(row["revenue_share"], 1, lang),
+                    help=(t("Unknown: the whole base's net revenue is zero or negative, so a "
+                            "share of it means nothing.") if revenue_unknown else
+                          t("Their net revenue, {money}, as a share of everyone's.",
+                            money=format_money(row["net_revenue"], ctx.currency, lang))))
+                third.metric(t("Average check"),
+                             format_money(row["avg_check"], ctx.currency, lang),
+                             help=t("Their net revenue divided by their orders."))
+                st.markdown(t(
+                    "**Medians:** last order {recency} days ago · orders: {orders}. "
+                    "**Ordered more than once:** {repeat}.",
+                    recency=format_count(row["median_recency_days"], lang),
+                    orders=format_count(row["median_orders"], lang),
+                    repeat=format_percent(row["repeat_share"], 0, lang)))
+                st.markdown(_typical_line(row, attributes))
+                mix = portraits.ladder_mix[portraits.ladder_mix["portrait"] == row["portrait"]]
+                st.markdown(_mix_line(mix))
+                st.markdown(t("**{step}:** {action}",
+                              step=t(ACTION_STEP_LABELS[row["action_step"]]),
+                              action=row["action"]))
+    st.caption(t("Names describe how each portrait stands against all your customers: "
+                 "“lapsed” bought long ago, “new” started recently, “big spenders” have a "
+                 "high average check. Actions follow the retention plan: {steps}.",
+                 steps=" → ".join(t(ACTION_STEP_LABELS[s]).lower() for s in ACTION_STEPS)))
+
+
+def charts_section(ctx: Context, portraits: Portraits) -> None:
+    """The profiles of the portraits, the customer map, sizes and the ladder mix, in tabs."""
+    lang = current_language()
+    st.subheader(t("How the portraits differ"))
+    profiles, map_tab, sizes, ladder_tab = st.tabs([
+        t("Profiles"), t("Customer map"), t("Sizes"), t("Ladder steps")])
+    with profiles:
+        st.plotly_chart(charts.portrait_profiles(portraits.standings, locale=lang),
+                        key="portraits_profiles")
+        st.caption(t("Each line is one portrait; 0 is the average customer. Above the line "
+                     "means more than average (more days since the last order, more orders, a "
+                     "bigger check), below means less. Orders, money and the days between "
+                     "orders are compared on a log scale, so a few huge spenders do not "
+                     "flatten everyone else; an open circle is off the scale (hover for the "
+                     "value)."))
+    with map_tab:
+        st.plotly_chart(charts.portrait_map(portraits.projection, portraits.explained_variance,
+                                            locale=lang), key="portraits_map")
+        st.caption(t("A random sample of up to 5,000 customers, placed so that similar "
+                     "customers sit close together (principal components). Overlapping "
+                     "colours mean the portraits blend into each other there."))
+    with sizes:
+        st.plotly_chart(charts.portrait_sizes(portraits.summary, currency=ctx.currency,
+                                              locale=lang), key="portraits_sizes")
+    with ladder_tab:
+        st.plotly_chart(charts.portrait_ladder_mix(portraits.ladder_mix, locale=lang),
+                        key="portraits_ladder")
+    if not portraits.silhouette.empty:
+        with st.expander(t("Why this number of portraits")):
+            st.caption(t("The silhouette score (−1 to 1) says how clearly customers sit in "
+                         "their own portrait rather than the next one; it was computed on a "
+                         "random sample of customers for each number, and the highest won."))
+            st.dataframe(portraits.silhouette, hide_index=True, column_config={
+                "k": t("Portraits"),
+                "silhouette": st.column_config.NumberColumn(t("Silhouette score"),
+                                                            format="%.3f")})
+
+
+def _display(feature: str, value: Any, currency: str | None) -> str:
+    lang = current_language()
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return t("Unknown")
+    if feature in ("avg_check", "net_revenue"):
+        return format_money(value, currency, lang)
+    if feature == "return_rate":
+        return format_percent(value, 1, lang)
+    if isinstance(value, str):
+        return value
+    return format_count(round(float(value), 1), lang)
+
+
+def lookup_section(ctx: Context, portraits: Portraits, features: tuple[str, ...],
+                   k: int | None) -> None:
+    """"Why is this customer here": a customer's features next to their portrait's and the
+    base's medians. ``features`` and ``k``: the settings the portraits were drawn with."""
+    assert ctx.dataset is not None
+    st.subheader(t("Why is this customer here?"))
+    customer = st.text_input(
+        t("Customer id"), key=f"portraits_lookup_{ctx.dataset.dataset_id}",
+        placeholder=str(portraits.assignments["customer_id"].iloc[0]),
+        help=t("Type a customer id exactly as in your data to see which portrait they are in "
+               "and how they compare with it."))
+    customer = customer.strip()
+    if not customer:
+        return
+    found = customer_lookup(*_cache_key(ctx, features, k), customer)
+    if found is None:
+        st.warning(t("No customer {id} has an order up to {as_of}. Check the id (leading "
+                     "zeros count) or move the as-of date.", id=md_escape(customer),
+                     as_of=format_day(portraits.as_of)), icon=":material/person_search:")
+        return
+    name, profile = found
+    st.markdown(t("Customer **{id}** is in **{name}**.", id=md_escape(customer),
+                  name=md_escape(name)))
+    table = pd.DataFrame({
+        "feature": [charts.feature_label(f) for f in profile["feature"]],
+        "customer": [_display(f, v, ctx.currency)
+                     for f, v in zip(profile["feature"], profile["customer"], strict=True)],
+        "portrait": [_display(f, v, ctx.currency)
+                     for f, v in zip(profile["feature"], profile["portrait"], strict=True)],
+        "base": [_display(f, v, ctx.currency) if not pd.isna(v) else ""
+                 for f, v in zip(profile["feature"], profile["base"], strict=True)],
+        "used": profile["used"],
+    })
+    st.dataframe(table, hide_index=True, height="content", column_config={
+        "feature": t("Feature"),
+        "customer": t("This customer"),
+        "portrait": st.column_config.Column(
+            t("Their portrait"), help=t("The median of the portrait (its most common value "
+                                        "for gender, city, channel and category).")),
+        "base": st.column_config.Column(t("All customers"),
+                                        help=t("The median over every customer.")),
+        "used": st.column_config.CheckboxColumn(
+            t("Used to group"), help=t("Whether this feature was chosen in the settings.")),
+    })
+
+
+def _readable_summary(portraits: Portraits) -> pd.DataFrame:
+    summary = portraits.summary.drop(columns=["lifecycle", "habit"])
+    summary["action_step"] = [t(ACTION_STEP_LABELS[s]) for s in summary["action_step"]]
+    mix = portraits.ladder_mix.pivot(index="portrait", columns="step", values="customers")
+    for step in STEPS:
+        summary[f"ladder_{step}"] = summary["portrait"].map(mix[step]).to_numpy()
+    return summary
+
+
+def downloads_section(ctx: Context, portraits: Portraits) -> None:
+    """The portrait table, and every customer's portrait (CSV; Excel while it fits)."""
+    assert ctx.dataset is not None
+    lang = current_language()
+    st.subheader(t("Downloads"))
+    stem = f"{ctx.dataset.name}-portraits-{portraits.as_of}"
+    st.markdown(t("**The portraits** — one row per portrait with every number on the cards."))
+    download_buttons(_readable_summary(portraits), stem, key="portraits_summary_download")
+    st.markdown(t("**Every customer's portrait** — {n} rows: customer id, portrait and the "
+                  "features it was drawn from. It stays the same for this version of the data "
+                  "until the settings change.", n=format_count(portraits.customers, lang)))
+    assignments = portraits.assignments
+    if len(assignments) <= EXCEL_MAX_ROWS:
+        download_buttons(lambda: assignments, f"{stem}-customers",
+                         key="portraits_assignments_download")
+    else:
+        st.download_button(
+            t("CSV"), lambda: to_csv_bytes(assignments),
+            file_name=f"{safe_file_stem(stem + '-customers')}.csv", mime="text/csv",
+            key="portraits_assignments_download_csv", on_click="ignore",
+            icon=":material/download:",
+            help=t("Download this table as a CSV file (UTF-8, opens in Excel)."))
+        st.caption(t("Excel holds at most {rows} rows, so this list is offered as CSV only.",
+                     rows=format_count(EXCEL_MAX_ROWS, lang)))
