@@ -114,3 +114,11 @@ def test_a_version_1_workspace_gets_its_orders_derived_on_open(tmp_path):
     assert reopened.cursor().execute(
         "select count(*) from orders where dataset_id = ?", [report.dataset_id]
     ).fetchone()[0] == 5
+
+
+def test_date_range_spans_every_row_returns_included(dataset, tmp_path):
+    from retention.metrics import date_range
+
+    ws, ds = dataset
+    assert date_range(ws.cursor(), ds) == (dt.date(2024, 1, 5), dt.date(2024, 4, 3))
+    assert date_range(ws.cursor(), 999) is None

@@ -16,7 +16,7 @@ from retention.metrics.abc_xyz import (
 from retention.metrics.activity import active_customers
 from retention.metrics.cohorts import cohort_matrix
 from retention.metrics.customer_features import customer_features, optional_attributes
-from retention.metrics.headline import default_as_of, headline
+from retention.metrics.headline import date_range, default_as_of, headline
 from retention.metrics.ladder import (
     LadderThresholds,
     comeback_by_cohort,
@@ -41,7 +41,7 @@ from retention.metrics.pareto import pareto_curve, pareto_share
 from retention.metrics.retention_rate import crr_by_month, crr_by_period
 
 __all__ = [
-    "active_customers", "default_as_of", "headline",
+    "active_customers", "date_range", "default_as_of", "headline",
     "cohort_matrix", "crr_by_month", "crr_by_period", "ltv_at", "ltv_by_segment", "ltv_today",
     "ltv_trend", "segment_dimensions", "value_curves", "what_if_ltv",
     "AbcXyzSettings", "abc_xyz_cell_customers", "abc_xyz_cells", "abc_xyz_counts",

@@ -16,6 +16,15 @@ def default_as_of(con: duckdb.DuckDBPyConnection, dataset_id: int) -> dt.date | 
     return None if row is None or row[0] is None else row[0]
 
 
+def date_range(con: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[dt.date, dt.date] | None:
+    """(first, last) transaction date of the dataset, or None when it has no rows."""
+    row = con.execute(
+        "select min(date)::date, max(date)::date from transactions where dataset_id = ?",
+        [dataset_id],
+    ).fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1])
+
+
 def headline(
     con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date | None = None
 ) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from retention import metrics
-from retention.metrics import default_as_of, headline
+from retention.metrics import headline
 from retention.store import open_workspace
 
 
@@ -61,13 +61,10 @@ def dataset_dates(
     """(first, last) transaction date of the dataset; (None, None) when it has no rows."""
     con = open_workspace(workspace).cursor()
     try:
-        last = default_as_of(con, dataset_id)
-        if last is None:
-            return None, None
-        first = headline(con, dataset_id, as_of=last).iloc[0]["first_date"]
+        span = metrics.date_range(con, dataset_id)
     finally:
         con.close()
-    return _as_date(first), _as_date(last)
+    return (None, None) if span is None else (_as_date(span[0]), _as_date(span[1]))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
