@@ -476,6 +476,9 @@ def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
                                                          strict=True):
         column.metric(label, format_count(totals[direction], lang), border=True, help=help_text)
     st.plotly_chart(charts.migration_heatmap(matrix, locale=lang), key="ladder_migration")
+    st.caption(t("Rows: where customers stood on the start date; columns: where they stand on "
+                 "the end date. The diagonal stayed put, right of it moved up, left of it "
+                 "dropped a step."))
 
     grid = ladder.migration_table(matrix)
     labels = {step_label(step): step for step in grid.columns}
