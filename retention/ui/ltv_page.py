@@ -32,13 +32,13 @@ from retention.metrics import (
     value_curves,
     what_if_ltv,
 )
-from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_SETTINGS
 from retention.metrics.ladder import STEP_LABELS, LadderThresholds
 from retention.metrics.ltv import DEFAULT_MARGIN, MAX_LIFETIME_MONTHS, WHAT_IF_FACTORS
 from retention.metrics.retention_rate import PERIODS
 from retention.store import open_workspace
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
+from retention.ui.settings import ladder_thresholds
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import download_buttons
 
@@ -183,14 +183,6 @@ def margin_setting(ctx: Context, margin_source: str | None) -> float:
         st.caption(t("No cost data for the last year: P is this setting. Map a **cost** column "
                      "on the Data page to measure the margin instead."))
     return float(st.session_state[key]) / 100
-
-
-def ladder_thresholds(ctx: Context) -> tuple[tuple[str, Any], ...]:
-    """The ladder page's saved thresholds for the dataset, as sorted (name, value) pairs for
-    the cache key, so LTV by step uses the same steps the ladder page shows."""
-    assert ctx.dataset is not None
-    saved = ctx.workspace.settings(ctx.dataset.dataset_id, LADDER_SETTINGS)
-    return tuple(sorted(LadderThresholds.from_settings(saved).as_dict().items()))
 
 
 # -- page parts ---------------------------------------------------------------------------------

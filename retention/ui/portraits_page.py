@@ -25,7 +25,6 @@ from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import current_language, t
 from retention.metrics.customer_features import NUMERIC_FEATURES
 from retention.metrics.customer_features import optional_attributes as attributes_metric
-from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
 from retention.metrics.ladder import STEPS, LadderThresholds
 from retention.models import portraits as model
 from retention.models.portraits import (
@@ -40,6 +39,7 @@ from retention.models.portraits import (
 from retention.store import open_workspace
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
+from retention.ui.settings import Thresholds, ladder_thresholds
 from retention.ui.text import format_day, md_escape, safe_file_stem
 from retention.ui.widgets import download_buttons
 
@@ -48,7 +48,7 @@ SETTINGS_NAMESPACE = "portraits"
 EXCEL_MAX_ROWS = 1_048_575
 AUTOMATIC_K = 0
 
-Thresholds = tuple[tuple[str, Any], ...]
+
 
 
 # -- cached domain calls ------------------------------------------------------------------------
@@ -177,13 +177,6 @@ def settings_panel(ctx: Context) -> tuple[tuple[str, ...], int | None]:
                      "behaviour features."), icon=":material/warning:")
         features = tuple(f for f in DEFAULT_FEATURES if f in offered)
     return features, (k or None)
-
-
-def ladder_thresholds(ctx: Context) -> Thresholds:
-    """The ladder settings saved on the Ladder page for this dataset, as (name, value) pairs."""
-    assert ctx.dataset is not None
-    saved = ctx.workspace.settings(ctx.dataset.dataset_id, LADDER_NAMESPACE)
-    return tuple(sorted(LadderThresholds.from_settings(saved).as_dict().items()))
 
 
 def _cache_key(ctx: Context, features: tuple[str, ...], k: int | None) -> tuple[Any, ...]:
