@@ -147,13 +147,17 @@ def add_customer_sample(db: Path, dataset_id: int, customers: int) -> int:
     new_id = con.execute(
         "insert into datasets (name, currency, rows_loaded) select name || '-sample', currency,"
         " 0 from datasets where dataset_id = ? returning dataset_id", [dataset_id]).fetchone()[0]
+    # ordered by a seeded hash: the same customers every run (a reservoir sample over a
+    # parallel distinct is not)
     con.execute(
-        f"""
+        """
         create temp table chosen as
         select customer_id from (
             select distinct customer_id from transactions where dataset_id = $ds
-        ) using sample reservoir({int(customers)} rows) repeatable ({SAMPLE_SEED})
-        """, {"ds": dataset_id})
+        )
+        order by hash(customer_id, $seed), customer_id
+        limit $n
+        """, {"ds": dataset_id, "seed": SAMPLE_SEED, "n": int(customers)})
     for table in ("transactions", "customers"):
         # table names from this fixed tuple; the columns after dataset_id are copied as they are
         con.execute(

@@ -14,6 +14,11 @@ from retention.metrics.abc_xyz import (
     product_abc_xyz,
 )
 from retention.metrics.activity import active_customers
+from retention.metrics.btyd_summary import (
+    btyd_summary,
+    daily_repeat_purchases,
+    holdout_purchases,
+)
 from retention.metrics.cohorts import cohort_matrix
 from retention.metrics.customer_features import customer_features, optional_attributes
 from retention.metrics.headline import date_range, default_as_of, headline
@@ -50,4 +55,5 @@ __all__ = [
     "migration_customers", "migration_matrix", "second_order_gaps", "second_order_timing",
     "pareto_curve", "pareto_share",
     "customer_features", "optional_attributes",
+    "btyd_summary", "daily_repeat_purchases", "holdout_purchases",
 ]

@@ -446,6 +446,8 @@ class Portraits:
     * ``projection``: a seeded sample of at most PROJECTION_SAMPLE customers: customer_id,
       portrait, name, pc1, pc2 (the first two principal components of the scaled features).
     * ``silhouette``: k, silhouette (empty when k was fixed by the user or the data).
+    * ``explained_variance``: the share of the variation pc1 and pc2 carry;
+      ``base_medians``: each numeric feature's median over all customers.
     """
 
     as_of: dt.date
