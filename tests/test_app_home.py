@@ -88,7 +88,8 @@ def test_filters_survive_a_page_switch(app_test, tiny):
     assert metric(at, "Customers") == "2"
 
 
-def test_home_links_to_the_data_page(app_test, tiny):
+def test_home_links_onward_to_every_page(app_test, tiny):
     at = app_test().run()
 
-    assert [link.proto.page for link in at.page_link] == ["data"]
+    assert [link.proto.page for link in at.page_link] == [
+        "ladder", "ltv", "abc_xyz", "portraits", "churn", "data"]

@@ -99,13 +99,14 @@ def sign_in_page() -> None:
 def navigation_pages() -> list[st.Page]:
     """The app's pages, in menu order; Home is the default."""
     return [
+        # the order a marketer reads in: who they are, who stays, who pays, who to call
         st.Page(HOME_PAGE, title=t("Home"), icon=":material/home:", default=True),
-        st.Page(DATA_PAGE, title=t("Data"), icon=":material/upload_file:"),
-        st.Page("views/ltv.py", title=t("Retention & LTV"), icon=":material/savings:"),
-        st.Page("views/churn.py", title=t("Churn risk"), icon=":material/trending_down:"),
-        st.Page("views/abc_xyz.py", title=t("ABC/XYZ"), icon=":material/grid_view:"),
         st.Page("views/ladder.py", title=t("Loyalty ladder"), icon=":material/stairs:"),
+        st.Page("views/ltv.py", title=t("Retention & LTV"), icon=":material/savings:"),
+        st.Page("views/abc_xyz.py", title=t("ABC/XYZ"), icon=":material/grid_view:"),
         st.Page("views/portraits.py", title=t("Portraits"), icon=":material/groups:"),
+        st.Page("views/churn.py", title=t("Churn risk"), icon=":material/trending_down:"),
+        st.Page(DATA_PAGE, title=t("Data"), icon=":material/upload_file:"),
     ]
 
 

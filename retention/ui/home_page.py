@@ -78,9 +78,20 @@ def headline(ctx: Context) -> None:
 def links() -> None:
     """Where to go next."""
     st.subheader(t("Next"))
-    st.page_link(
-        DATA_PAGE, label=t("Load another file or manage datasets"), icon=":material/upload_file:"
-    )
+    for path, label, icon in (
+        ("views/ladder.py", t("How many customers stand on each loyalty step, and who moved"),
+         ":material/stairs:"),
+        ("views/ltv.py", t("Are we keeping customers, and what is a customer worth"),
+         ":material/savings:"),
+        ("views/abc_xyz.py", t("Who brings the money, and how regularly"),
+         ":material/grid_view:"),
+        ("views/portraits.py", t("Customer portraits: the groups your customers form"),
+         ":material/groups:"),
+        ("views/churn.py", t("Who is slipping away, and what each customer may be worth"),
+         ":material/trending_down:"),
+        (DATA_PAGE, t("Load another file or manage datasets"), ":material/upload_file:"),
+    ):
+        st.page_link(path, label=label, icon=icon)
 
 
 def empty_state(ctx: Context) -> None:
