@@ -159,8 +159,8 @@ _UNITS = {
 }
 
 # Lines in each anchor's span, bucketed; per item: span revenue (exact decimal), and Σx, Σx² of
-# the bucket sums for the CV; then ranked and classified. Ends in the ``classified`` relation:
-# anchor, item, revenue, revenue_before, total, rank, abc, cv, xyz, cell.
+# the bucket sums for the CV; then ranked and classified. Ends in the ``cells`` relation:
+# anchor, item, revenue, revenue_before, total (decimals), rank, abc, cv, xyz.
 _CLASSIFIED = """
 with spans as (
     select
