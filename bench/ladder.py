@@ -25,13 +25,14 @@ import logging
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import page_cold_warm, run_child  # noqa: E402
 
 DEFAULT_DB = Path("/tmp/bench10m/ws.duckdb")
 
@@ -104,36 +105,11 @@ def run_once(db: Path, dataset_id: int) -> dict[str, object]:
 
 def run_page(db: Path) -> dict[str, float]:
     """The whole page in AppTest, in this (fresh) process: first run cold, then warm reruns."""
-    import os
-
-    logging.disable(logging.WARNING)
-    os.environ["RETENTION_DB"] = str(db)
-    os.environ["RETENTION_NO_SAMPLE"] = "1"
-    from streamlit.testing.v1 import AppTest
-
-    root = Path(__file__).resolve().parents[1]
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
-    at.secrets["bench"] = "no sign-in"
-    at.switch_page("views/ladder.py")
-    started = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - started
-    if at.exception:
-        raise RuntimeError(str(at.exception))
-    warm = []
-    for _ in range(3):
-        started = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - started)
-    return {"page_cold_s": round(cold, 3), "page_warm_s": round(statistics.median(warm), 3),
-            "load_average_1m": round(os.getloadavg()[0], 2)}
+    return page_cold_warm(db, "views/ladder.py")
 
 
 def _child(mode: str, db: Path, dataset_id: int) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--db", str(db), "--dataset", str(dataset_id)],
-        capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, db, dataset_id)
 
 
 def main() -> None:

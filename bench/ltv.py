@@ -26,13 +26,14 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import page_app_test, run_child, timed_run  # noqa: E402
 
 DEFAULT_DB = Path("/tmp/bench10m/ws.duckdb")
 SCENARIOS = ("retention_tab", "cohorts_tab", "ltv_tab", "segments_tab", "whole_page")
@@ -128,38 +129,22 @@ def run_warm(db: Path, dataset_id: int, window: int) -> dict[str, object]:
 
 def run_page(db: Path) -> dict[str, object]:
     """The whole page in AppTest in this (fresh) process: each tab opened cold, then rerun."""
-    logging.disable(logging.WARNING)
-    os.environ["RETENTION_DB"] = str(db)
-    os.environ["RETENTION_NO_SAMPLE"] = "1"
-    from streamlit.testing.v1 import AppTest
-
     from retention.ui.ltv_page import SECTION_KEY
 
-    root = Path(__file__).resolve().parents[1]
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=600)
-    at.secrets["bench"] = "no sign-in"
-    at.switch_page("views/ltv.py")
+    at = page_app_test(db, "views/ltv.py")
     cold: dict[str, float] = {}
     warm: dict[str, float] = {}
-    for tab in TABS:
-        at.session_state[SECTION_KEY] = tab
-        _timed(cold, tab, at.run)
-        if at.exception:
-            raise RuntimeError(str(at.exception))
-    for tab in TABS:
-        at.session_state[SECTION_KEY] = tab
-        _timed(warm, tab, at.run)
+    for timings in (cold, warm):
+        for tab in TABS:
+            at.session_state[SECTION_KEY] = tab
+            timings[tab] = round(timed_run(at)[0], 3)
     return {"tabs_cold_s": cold, "page_cold_s": round(sum(cold.values()), 3),
             "tabs_warm_s": warm, "tab_warm_s_max": max(warm.values()),
             "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
 def _child(mode: str, db: Path, dataset_id: int, window: int) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--db", str(db), "--dataset",
-         str(dataset_id), "--window-days", str(window)],
-        capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_child(__file__, mode, db, dataset_id, "--window-days", str(window))
 
 
 def _median(runs: list[dict], key: str) -> float:
