@@ -511,3 +511,20 @@ def test_the_migration_heatmap_shows_every_move(tmp_path):
                                "Regular", "Loyal"]
     assert [list(row) for row in heatmap.z] == [
         [1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 0]]
+
+
+def test_customer_steps_can_return_only_chosen_customers(tmp_path):
+    # the filter only narrows what is returned: steps are the same as in the full table
+    from retention.ingest import load_file
+    from retention.metrics.ladder import customer_steps
+    from tests.ingest_helpers import fresh_workspace, write
+
+    ws = fresh_workspace(tmp_path)
+    text = ("customer,date,amount\na,2024-01-01,1\na,2024-02-01,1\nb,2024-03-01,1\n"
+            "c,2024-03-02,1\n")
+    ds = load_file(ws, write(tmp_path, "f.csv", text), dataset="f").dataset_id
+    full = customer_steps(ws.cursor(), ds, as_of=dt.date(2024, 3, 31))
+    chosen = customer_steps(ws.cursor(), ds, as_of=dt.date(2024, 3, 31),
+                            customer_ids=["c", "a", "zz"])
+    assert chosen[["customer_id", "step"]].values.tolist() == [["a", "repeat"], ["c", "buyer"]]
+    assert full["customer_id"].tolist() == ["a", "b", "c"]

@@ -422,7 +422,8 @@ def with_ladder_steps(
     """``members`` (with a customer_id column) plus their ladder step as of D, in the same
     order; step is NULL for someone without an order (a returns-only customer)."""
     steps = customer_steps(con, dataset_id, as_of=as_of,
-                           thresholds=ladder or LadderThresholds())
+                           thresholds=ladder or LadderThresholds(),
+                           customer_ids=members["customer_id"].astype(str).tolist())
     return members.merge(steps[["customer_id", "step"]], on="customer_id", how="left")
 
 

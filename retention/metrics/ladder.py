@@ -291,8 +291,11 @@ def customer_steps(
     *,
     as_of: dt.date,
     thresholds: LadderThresholds = LadderThresholds(),
+    customer_ids: list[str] | None = None,
 ) -> pd.DataFrame:
-    """One row per customer with at least one order up to the end of day ``as_of``.
+    """One row per customer with at least one order up to the end of day ``as_of`` (only those
+    in ``customer_ids`` when given: steps are still computed over everyone — referrals need the
+    whole base — but only those rows reach pandas).
 
     Columns: customer_id, orders (all orders to date), first_order, last_order (timestamps),
     orders_in_window (orders in (D − regular_window_days, D]), months_in_window (distinct
@@ -319,9 +322,11 @@ def customer_steps(
             left join referrals r on r.customer_id = s.customer_id
         )
         select * from final
+        where $ids is null or list_contains($ids, customer_id)
         order by customer_id
         """,
-        {**_params(dataset_id, thresholds), "start": as_of, "end": as_of},
+        {**_params(dataset_id, thresholds), "start": as_of, "end": as_of,
+         "ids": None if customer_ids is None else [str(c) for c in customer_ids]},
     ).fetchdf()
     return frame.astype({
         "orders": "int64", "orders_in_window": "int64", "months_in_window": "int64",
