@@ -25,6 +25,8 @@ from retention.store import DATA_TABLES, Workspace
 def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, mode: str,
             opts: ReadOptions, roles: dict[str, str], plan: Plan, checks: Checks,
             currency: str | None) -> LoadReport:
+    # The f-strings below splice only code-made text: role column names, the validator's own
+    # conditions and the fixed table list. Headers, reasons and ids travel as parameters.
     bad_condition = " or ".join(f"({cond})" for cond, *_ in checks.rejects_sql)
     con.execute(f"""
         create or replace temp table load_rejects as
