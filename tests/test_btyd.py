@@ -224,6 +224,40 @@ def test_conditional_expectation_at_published_parameters():
     assert float(alive) == pytest.approx(0.7266, abs=5e-5)
 
 
+@pytest.mark.parametrize("params", [
+    PUBLISHED_BGNBD,
+    {"r": 1e-8, "alpha": 1e-8, "a": 1e8, "b": 1e-8},
+    {"r": 1e4, "alpha": 1e-6, "a": 1e-8, "b": 1e8},
+])
+def test_probability_alive_of_extreme_histories_raises_no_floating_point_error(params):
+    # 400 purchases, the last 519 weeks ago, gives odds of dying near e^750: e^odds overflows.
+    model = BetaGeoModel().set_params(**params)
+    x = np.array([400, 0, 1, 10_000, 1, 2])
+    t_x = np.array([1.0, 0.0, 0.0, 0.001, 5200.0, 30.43])
+    T = np.array([520.0, 520.0, 520.0, 5200.0, 5200.0, 38.86])
+
+    with np.errstate(all="raise"):
+        alive = model.probability_alive(x, t_x, T)
+
+    assert np.all((alive >= 0.0) & (alive <= 1.0))
+    assert alive[1] == 1.0  # x = 0: nobody drops out before a repeat purchase
+    if params is PUBLISHED_BGNBD:
+        assert alive[0] == pytest.approx(0.0, abs=1e-300)
+
+
+def test_probability_alive_equals_the_papers_formula_on_ordinary_histories():
+    # Fader, Hardie & Lee (2008): P(alive) = 1 / (1 + a / (b + x − 1) · ((α + T)/(α + t_x))^(r + x))
+    model = published_model()
+    r, alpha, a, b = (PUBLISHED_BGNBD[k] for k in ("r", "alpha", "a", "b"))
+    rows = [(1, 5.0, 10.0), (2, 30.43, 38.86), (7, 20.0, 52.0), (25, 70.0, 78.0)]
+
+    alive = model.probability_alive(*(np.array(col) for col in zip(*rows, strict=True)))
+
+    for value, (x, t_x, T) in zip(alive, rows, strict=True):
+        by_hand = 1.0 / (1.0 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
+        assert float(value) == pytest.approx(by_hand, rel=1e-12)
+
+
 def test_probability_of_no_purchase_for_a_new_customer():
     # 0.5737864 is R BTYD's documented example, at its rounded parameters; at full precision
     # (α/(α+39))^r = (4.413532/43.413532)^0.242593 = 0.574307.

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from retention.i18n import t
 from retention.models.base import (
@@ -73,10 +73,14 @@ class BetaGeoModel(MaximumLikelihoodModel):
     def probability_alive(self, x: Any, t_x: Any, T: Any) -> FloatArray:
         """P(still a customer at T | x, t_x, T) (Fader, Hardie & Lee 2008, "Computing P(alive)
         using the BG/NBD model"); 1 for x = 0, since in this model customers drop out only
-        right after a purchase."""
+        right after a purchase.
+
+        1 / (1 + e^odds) is computed as expit(−odds): the odds of a customer with hundreds of
+        purchases long ago pass 709, where e^odds overflows, while expit stays exact at both
+        ends without raising under ``np.seterr(all="raise")``."""
         self._check_fitted()
         x_, t_x_, T_ = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-        return 1.0 / (1.0 + np.exp(self._log_odds_dead(x_, t_x_, T_)))
+        return np.asarray(expit(-self._log_odds_dead(x_, t_x_, T_)), dtype=float)
 
     def expected_purchases(self, t: Any, x: Any, t_x: Any, T: Any) -> FloatArray:
         """E[purchases in (T, T + t] | x, t_x, T] — eq. (10) of the paper; ``t`` in weeks."""
@@ -119,10 +123,12 @@ class BetaGeoModel(MaximumLikelihoodModel):
     # -- internals -------------------------------------------------------------------------------
 
     def _log_odds_dead(self, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+        """ln[a / (b + x − 1) · ((α + T) / (α + t_x))^(r + x)] for repeat buyers, −∞ for x = 0.
+        Every logarithm's argument is positive (b + x − 1 ≥ b for x ≥ 1, and x = 0 rows are
+        floored before the mask replaces them), so nothing here needs a silenced error."""
         r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
-        with np.errstate(divide="ignore", invalid="ignore"):
-            odds = (np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300))
-                    + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+        odds = (np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300))
+                + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
         return np.where(x > 0, odds, -np.inf)
 
     def _a_for_expectation(self) -> float:
