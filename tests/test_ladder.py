@@ -416,6 +416,28 @@ def test_the_ladder_and_the_matrix_can_share_one_pass_over_the_orders(tmp_path):
         migration_matrix(con, ds, start=start, end=D))
 
 
+def test_a_transitions_table_for_another_day_or_other_settings_is_refused(tmp_path):
+    ws, ds = load(tmp_path, ADVOCATE_ROWS, "advocates")
+    con = ws.cursor()
+    start, earlier = dt.date(2025, 11, 10), dt.date(2025, 11, 30)
+    stricter = LadderThresholds(regular_orders=5)
+    transitions = ladder_transitions(con, ds, start=start, end=D)
+
+    with pytest.raises(ValueError, match=r"computed for .*end 2025-12-31.* asks for .*"
+                                         r"end 2025-11-30.* \(end differ\)"):
+        ladder_counts(con, ds, as_of=earlier, transitions=transitions)
+    with pytest.raises(ValueError, match=r"\(thresholds differ\)"):
+        ladder_counts(con, ds, as_of=D, thresholds=stricter, transitions=transitions)
+    with pytest.raises(ValueError, match=r"\(start differ\)"):
+        migration_matrix(con, ds, start=earlier, end=D, transitions=transitions)
+    with pytest.raises(ValueError, match="does not say which dates"):
+        ladder_counts(con, ds, as_of=D, transitions=pd.DataFrame(transitions.to_dict()))
+    # the start date does not change the end date's ladder, so the counts accept any start
+    assert ladder_counts(con, ds, as_of=D, thresholds=stricter, transitions=ladder_transitions(
+        con, ds, start=earlier, end=D, thresholds=stricter)).equals(
+        ladder_counts(con, ds, as_of=D, thresholds=stricter))
+
+
 def test_migration_customers_lists_one_cell_and_one_direction(tmp_path):
     ws, ds = load(tmp_path, MOVER_ROWS, "movers")
     con = ws.cursor()

@@ -51,6 +51,10 @@ SETTINGS_NAMESPACE = "ladder"
 # Names small intermediate frames (transitions, the gap histogram) go by while SQL reads them.
 _TRANSITIONS_VIEW = "ladder_transitions"
 _GAP_HISTOGRAM_VIEW = "ladder_second_order_gaps"
+# Where ladder_transitions records the dates and thresholds a table was computed for (in the
+# frame's ``attrs``, which survive pickling and therefore the UI's cache), so that a caller
+# handing the table back for other dates or settings gets an error instead of other numbers.
+_COMPUTED_FOR = "ladder_transitions"
 # The months bit mask is a bigint: at most 61 calendar months (5 years + 1) fit safely.
 MAX_WINDOW_DAYS = 1825
 
@@ -403,7 +407,9 @@ def ladder_counts(
 
     ``transitions``: :func:`ladder_transitions` ending on ``as_of`` with the same thresholds,
     when the caller has it (the page computes it for the migration matrix anyway); it is
-    counted instead of the orders. Empty transitions (nobody has ordered) give NA advocates.
+    counted instead of the orders. Its start date does not matter; a table computed for another
+    end date or other thresholds raises ValueError rather than count another day's ladder.
+    Empty transitions (nobody has ordered) give NA advocates.
 
     Columns: step, customers (reached at least this step; NA for 'advocate' when advocacy is
     unknown), on_step (stand exactly on it: this step minus the next; NA for 'loyal' and
@@ -431,6 +437,7 @@ def ladder_counts(
             {**_params(dataset_id, thresholds), "start": as_of, "end": as_of},
         ).fetchdf()
     else:
+        _check_transitions(transitions, "ladder_counts", end=as_of, thresholds=thresholds)
         frame = _over_frame(con, _TRANSITIONS_VIEW, transitions, f"""
             with {_STEP_NAMES},
             positions as (
@@ -694,6 +701,34 @@ _MOVES = """
 """
 
 
+def _check_transitions(transitions: pd.DataFrame, function: str, *, end: dt.date,
+                       thresholds: LadderThresholds, start: dt.date | None = None) -> None:
+    """Raise ValueError unless ``transitions`` is :func:`ladder_transitions`' table for
+    ``end`` (and ``start``, when the caller's result depends on it) and ``thresholds``."""
+    made = transitions.attrs.get(_COMPUTED_FOR)
+    if not isinstance(made, Mapping):
+        raise ValueError(t(
+            "The transitions table given to {function} does not say which dates and ladder "
+            "settings it was computed for. Pass the table ladder_transitions returned, or "
+            "leave transitions out to count from the orders.", function=function))
+    wanted = {"end": end, "thresholds": thresholds} | ({} if start is None else {"start": start})
+    differ = [name for name, value in wanted.items() if made.get(name) != value]
+    if differ:
+        raise ValueError(t(
+            "The transitions table given to {function} was computed for {made}, but the call "
+            "asks for {wanted} ({differ} differ). Compute the transitions for the same dates "
+            "and ladder settings, or leave transitions out to count from the orders.",
+            function=function,
+            made=_describe({name: made.get(name) for name in wanted}),
+            wanted=_describe(wanted), differ=", ".join(differ)))
+
+
+def _describe(computed_for: Mapping[str, Any]) -> str:
+    return "; ".join(
+        f"{name} {value.isoformat() if isinstance(value, dt.date) else value}"
+        for name, value in computed_for.items())
+
+
 def _check_dates(start: dt.date, end: dt.date) -> None:
     if start > end:
         raise ValueError(t("The start date ({start}) must be on or before the end date ({end}).",
@@ -715,7 +750,8 @@ def ladder_transitions(
     Columns: from_step ('new' or a step), from_position (0 for 'new', 1 … 5), to_step,
     to_position, to_loyal_basis ('share_of_wallet' or 'regularity' for regulars on ``end``,
     NA for the others), advocacy_known (bool: the dataset has referral or NPS data),
-    customers (int64).
+    customers (int64). ``attrs["ladder_transitions"]`` records ``start``, ``end`` and
+    ``thresholds``: :func:`ladder_counts` and :func:`migration_matrix` check it.
     """
     _check_dates(start, end)
     frame = con.execute(
@@ -735,8 +771,10 @@ def ladder_transitions(
         """,
         {**_params(dataset_id, thresholds), "start": start, "end": end},
     ).fetchdf()
-    return frame.astype({"from_position": "int64", "to_position": "int64",
-                         "advocacy_known": "bool", "customers": "int64"})
+    frame = frame.astype({"from_position": "int64", "to_position": "int64",
+                          "advocacy_known": "bool", "customers": "int64"})
+    frame.attrs[_COMPUTED_FOR] = {"start": start, "end": end, "thresholds": thresholds}
+    return frame
 
 
 def migration_matrix(
@@ -754,13 +792,16 @@ def migration_matrix(
     order by the start date — × to_step in STEPS, with 0 where nobody moved that way; 'advocate'
     is left out of both sides when advocacy is unknown. Everyone counted is a buyer on ``end``.
     ``transitions``: :func:`ladder_transitions` for the same dates and thresholds, when the
-    caller has it.
+    caller has it (ValueError when it was computed for others).
 
     Columns: from_step, to_step, direction ('new', 'up', 'same', 'down'), customers (int64).
     """
     if transitions is None:
         transitions = ladder_transitions(con, dataset_id, start=start, end=end,
                                          thresholds=thresholds)
+    else:
+        _check_transitions(transitions, "migration_matrix", start=start, end=end,
+                           thresholds=thresholds)
     frame = _over_frame(con, _TRANSITIONS_VIEW, transitions, f"""
         with {_STEP_NAMES},
         counts as (
