@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from retention.metrics import abc_xyz  # noqa: E402
 from retention.metrics.abc_xyz import PRODUCT_SETTINGS, AbcXyzSettings  # noqa: E402
+from retention.metrics.ladder import LadderThresholds  # noqa: E402
 from retention.store import open_workspace  # noqa: E402
 
 CALLS = ("overview", "cell_customers", "trend", "product_overview", "products")
@@ -66,11 +67,12 @@ def _page(db: str, dataset_id: int, as_of: dt.date) -> dict[str, float]:
     version = ws.dataset(dataset_id).version
     key = abc_xyz_page._key(AbcXyzSettings())
     product_key = abc_xyz_page._key(PRODUCT_SETTINGS)
+    ladder = tuple(sorted(LadderThresholds().as_dict().items()))
     tabs = {
         # the matrix, then the first non-empty cell's list (every cell's list is one lookup)
         "customers_tab": lambda: (
             abc_xyz_page._overview(db, dataset_id, version, as_of, key, "customer"),
-            abc_xyz_page._listed_customers(db, dataset_id, version, as_of, key)),
+            abc_xyz_page._listed_customers(db, dataset_id, version, as_of, key, ladder)),
         "cut_offs_tab": lambda: abc_xyz_page._overview(db, dataset_id, version, as_of, key,
                                                        "customer"),
         "trend_tab": lambda: abc_xyz_page._trend(db, dataset_id, version, as_of, key),

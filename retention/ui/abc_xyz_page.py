@@ -29,10 +29,11 @@ from retention.formatting import currency_symbol, format_count, format_percent
 from retention.i18n import current_language, t
 from retention.metrics import abc_xyz
 from retention.metrics.abc_xyz import CELLS, PRODUCT_SETTINGS, AbcXyzOverview, AbcXyzSettings
-from retention.metrics.ladder import STEP_LABELS
+from retention.metrics.ladder import STEP_LABELS, LadderThresholds
 from retention.store import open_workspace
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
+from retention.ui.settings import Thresholds, ladder_thresholds
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import download_buttons
 
@@ -204,13 +205,15 @@ def _overview(workspace: str, dataset_id: int, version: int, as_of: dt.date,
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _listed_customers(workspace: str, dataset_id: int, version: int, as_of: dt.date,
-                      settings: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
-    """Every cell's first LIST_LIMIT customers with their ladder step: one ladder computation
-    serves all nine cells, so picking another cell costs nothing."""
+                      settings: tuple[tuple[str, Any], ...], ladder: Thresholds) -> pd.DataFrame:
+    """Every cell's first LIST_LIMIT customers with their ladder step under the Ladder page's
+    saved ``ladder`` thresholds: one ladder computation serves all nine cells, so picking
+    another cell costs nothing."""
     listed = _overview(workspace, dataset_id, version, as_of, settings, "customer").top
     con = open_workspace(workspace).cursor()
     try:
-        return abc_xyz.with_ladder_steps(con, dataset_id, listed, as_of=as_of)
+        return abc_xyz.with_ladder_steps(con, dataset_id, listed, as_of=as_of,
+                                         ladder=LadderThresholds(**dict(ladder)))
     finally:
         con.close()
 
@@ -235,12 +238,14 @@ def _has_products(workspace: str, dataset_id: int, version: int) -> bool:
 
 
 def _whole_cell(workspace: str, dataset_id: int, as_of: dt.date,
-                settings: tuple[tuple[str, Any], ...], cell: str) -> pd.DataFrame:
+                settings: tuple[tuple[str, Any], ...], ladder: Thresholds,
+                cell: str) -> pd.DataFrame:
     """All customers of a cell with ladder steps, for the download (built when clicked)."""
     con = open_workspace(workspace).cursor()
     try:
         return abc_xyz.abc_xyz_cell_customers(con, dataset_id, as_of=as_of, cell=cell,
-                                              settings=_settings(settings))
+                                              settings=_settings(settings),
+                                              ladder=LadderThresholds(**dict(ladder)))
     finally:
         con.close()
 
@@ -382,8 +387,9 @@ def cell_drilldown(ctx: Context, settings: AbcXyzSettings, overview: AbcXyzOverv
         return
     fingerprint = ctx.workspace.fingerprint(ctx.dataset)
     key = _key(settings)
+    ladder = ladder_thresholds(ctx)
     with st.spinner(t("Looking up the customers' ladder steps…"), show_time=True):
-        listed = _listed_customers(*fingerprint, ctx.as_of, key)
+        listed = _listed_customers(*fingerprint, ctx.as_of, key, ladder)
     members = listed[listed["cell"] == cell]
     if total > len(members):
         st.caption(t("{total} customers in {cell}; the {shown} with the most revenue are shown. "
@@ -394,7 +400,8 @@ def cell_drilldown(ctx: Context, settings: AbcXyzSettings, overview: AbcXyzOverv
     workspace, dataset_id, _ = fingerprint
     as_of, currency = ctx.as_of, ctx.currency
     download_buttons(
-        lambda: customer_table(_whole_cell(workspace, dataset_id, as_of, key, cell), currency),
+        lambda: customer_table(_whole_cell(workspace, dataset_id, as_of, key, ladder, cell),
+                               currency),
         f"{ctx.dataset.name}-abc-xyz-{cell}", key=f"abc_xyz_download_{cell}",
     )
 
