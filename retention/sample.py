@@ -42,13 +42,22 @@ COLUMNS = (
     "nps",
 )
 
-ONE_TIME, OCCASIONAL, REGULAR, LAPSED, NEW = range(5)
-_SHARES = np.array([0.45, 0.25, 0.15, 0.07, 0.08])
+ONE_TIME, OCCASIONAL, REGULAR, LAPSED, NEW, STEADY = range(6)
+_SHARES = np.array([0.42, 0.22, 0.11, 0.07, 0.08, 0.10])
 
 _GROWTH = np.log(1.8) / 365.25
 _NEW_DAYS = 91
 _REGULAR_RUNWAY_DAYS = 120
 _LAPSE_DAYS = (185.0, 545.0)
+# Steady customers (a coffee, a skincare routine, pet food): about one order a month with the
+# same basket, most of them there since the history starts. The gap's gamma shape sets how
+# punctual they are: at 6 a month without an order is common (Y in ABC/XYZ), at 40 it is rare
+# (X). Basket sizes and their lines are fixed per customer.
+_STEADY_GAP_DAYS = (27.0, 34.0)
+_STEADY_SHAPE = (8.0, 60.0)
+_STEADY_CHURN = 0.12
+_STEADY_BASKET_LINES = np.array([0.5, 0.35, 0.15])
+_STEADY_THRIFTY = 0.4
 _OPENING_DAYS = 45.0
 
 _MONTH_WEIGHT = np.array([0.85, 0.8, 0.95, 1.0, 1.0, 0.85, 0.72, 0.8, 0.95, 1.05, 1.3, 1.75])
@@ -172,6 +181,30 @@ def _later(
     return row, first[row] + offsets[row, col]
 
 
+def _renewals(
+    rng: np.random.Generator,
+    first: np.ndarray,
+    stop: np.ndarray,
+    mean_gap: np.ndarray,
+    shape: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Orders after each first one at gamma-distributed gaps (mean ``mean_gap``, shape
+    ``shape``: higher is more punctual) until ``stop``, as (customer row, shop time)."""
+    row_parts, time_parts = [np.arange(0)], [np.zeros(0)]
+    pending, current = np.arange(first.size), first.copy()
+    while pending.size:
+        scale = (mean_gap[pending] / shape[pending])[:, None]
+        gaps = rng.gamma(shape[pending, None], scale, (pending.size, 16))
+        times = current[pending, None] + np.cumsum(gaps, axis=1)
+        inside = times < stop[pending, None]
+        r, c = np.nonzero(inside)
+        row_parts.append(pending[r])
+        time_parts.append(times[r, c])
+        current[pending] = times[:, -1]
+        pending = pending[inside[:, -1]]
+    return np.concatenate(row_parts), np.concatenate(time_parts)
+
+
 def _orders_by_archetype(
     rng: np.random.Generator, clock: _Clock, archetype: int, n: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -194,18 +227,18 @@ def _orders_by_archetype(
         stop = np.where(
             rng.random(n) < 0.8, horizon, first + rng.uniform(0.35, 0.9, n) * (horizon - first)
         )
-        row_parts, time_parts = [np.arange(0)], [np.zeros(0)]
-        pending, current = np.arange(n), first.copy()
-        while pending.size:
-            gaps = rng.gamma(3.0, (mean_gap[pending] / 3.0)[:, None], (pending.size, 16))
-            times = current[pending, None] + np.cumsum(gaps, axis=1)
-            inside = times < stop[pending, None]
-            r, c = np.nonzero(inside)
-            row_parts.append(pending[r])
-            time_parts.append(times[r, c])
-            current[pending] = times[:, -1]
-            pending = pending[inside[:, -1]]
-        row, later = np.concatenate(row_parts), np.concatenate(time_parts)
+        row, later = _renewals(rng, first, stop, mean_gap, np.full(n, 3.0))
+    elif archetype == STEADY:
+        first = _grow(rng, 0.0, clock.shop(days - min(_REGULAR_RUNWAY_DAYS, days * 0.3)), n)
+        first = _with_base(rng, clock, first, 0.7)
+        stop = np.where(
+            rng.random(n) < _STEADY_CHURN,
+            first + rng.uniform(0.3, 0.9, n) * (horizon - first),
+            horizon,
+        )
+        row, later = _renewals(
+            rng, first, stop, rng.uniform(*_STEADY_GAP_DAYS, n), rng.uniform(*_STEADY_SHAPE, n)
+        )
     elif archetype == LAPSED:
         last_day = np.maximum(days - rng.uniform(*_LAPSE_DAYS, n), days * 0.1)
         last = clock.shop(last_day)
@@ -249,9 +282,13 @@ def sample_transactions(
 ) -> pd.DataFrame:
     """One row per order line of a synthetic shop, sorted by date then order_id.
 
-    Columns are COLUMNS. Customers are about 45% one-time buyers, 25% occasional (2-3 orders),
-    15% regulars (an order every 3-8 weeks, a fifth of them churn), 7% lapsed big spenders (3-8
-    large orders, the last 6-18 months before `end`) and 8% newcomers of the last 3 months.
+    Columns are COLUMNS. Customers are about 42% one-time buyers, 22% occasional (2-3 orders),
+    11% regulars (an order every 3-8 weeks with varied baskets, a fifth of them churn), 10%
+    steady buyers (about one order a month with the same basket, some punctual, some skipping
+    months, one in eight stops; two in five of the others buy one cheap item), 7% lapsed big
+    spenders (3-8 large orders, the last 6-18 months before `end`) and 8% newcomers of the last
+    3 months. With DESIGN's thresholds every ABC/XYZ cell holds customers: steady buyers make
+    X and Y in all three revenue classes. An order never has two lines of one product.
     Sales have ids "S" + digits; ~3% of orders get a return some days later under "C" + the same
     digits, with negative quantity and amount. `store` is filled only for channel "store".
     Ids are zero-padded to 6 digits, wider when the counts need it. Dates are datetime64[us]
@@ -316,11 +353,15 @@ def sample_transactions(
     )
 
     order_premium = premium[order_customer]
+    steady = archetype == STEADY
+    basket = _steady_baskets(rng, premium, product_weight, base_price)
+    order_steady = steady[order_customer]
     n_lines = np.where(
         order_premium,
         rng.choice([1, 2, 3, 4], n_orders, p=[0.2, 0.3, 0.3, 0.2]),
         rng.choice([1, 2, 3, 4], n_orders, p=[0.52, 0.27, 0.14, 0.07]),
     )
+    n_lines = np.where(order_steady, basket["lines"][order_customer], n_lines)
     line_order = np.repeat(np.arange(n_orders), n_lines)
     line_no = np.arange(line_order.size) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines)
     line_premium = order_premium[line_order]
@@ -329,6 +370,13 @@ def sample_transactions(
         mask = line_premium == tier
         product[mask] = rng.choice(names.size, int(mask.sum()), p=product_weight[int(tier)])
     quantity = rng.choice([1, 2, 3, 4, 5], line_order.size, p=[0.7, 0.18, 0.07, 0.03, 0.02])
+    line_customer = order_customer[line_order]
+    line_steady = order_steady[line_order]
+    staple = np.minimum(line_no, basket["product"].shape[1] - 1)
+    product = np.where(line_steady, basket["product"][line_customer, staple], product)
+    quantity = np.where(line_steady, basket["quantity"][line_customer, staple], quantity)
+    # A shop system writes one line per product and order, with the quantity on it.
+    product = _distinct_within(line_order, product, names.size)
     discounted = rng.random(line_order.size) < _DISCOUNT_CHANCE[clock.month[order_day[line_order]]]
     discount = np.where(discounted, rng.choice(_DISCOUNTS, line_order.size), 0.0)
     unit_price = np.round(base_price[product] * (1.0 - discount), 2)
@@ -405,6 +453,48 @@ def sample_transactions(
     return pd.DataFrame(frame, columns=list(COLUMNS))
 
 
+def _steady_baskets(
+    rng: np.random.Generator, premium: np.ndarray, product_weight: np.ndarray, price: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each customer's usual basket (used by steady customers only): how many lines, and the
+    product and quantity on each. Premium customers pick from the premium range; a share of
+    the others are thrifty — one cheap item a month, the small steady buyers of ABC's C class —
+    so steady buyers spread over A, B and C."""
+    n = premium.size
+    width = _STEADY_BASKET_LINES.size
+    thrifty = ~premium & (rng.random(n) < _STEADY_THRIFTY)
+    cheap = product_weight[0] / price**2
+    weights = np.stack([product_weight[0], product_weight[1], cheap / cheap.sum()])
+    tier = np.where(premium, 1, np.where(thrifty, 2, 0))
+    product = np.empty((n, width), dtype=np.int64)
+    for chosen in range(len(weights)):
+        mask = tier == chosen
+        product[mask] = rng.choice(price.size, (int(mask.sum()), width), p=weights[chosen])
+    lines = rng.choice(np.arange(1, width + 1), n, p=_STEADY_BASKET_LINES)
+    quantity = rng.choice([1, 2, 3], (n, width), p=[0.75, 0.2, 0.05])
+    return {
+        "lines": np.where(thrifty, 1, lines),
+        "product": product,
+        "quantity": np.where(thrifty[:, None], 1, quantity),
+    }
+
+
+def _distinct_within(group: np.ndarray, product: np.ndarray, products: int) -> np.ndarray:
+    """``product`` with a product that repeats within its ``group`` moved on to the next
+    catalogue entry until none repeats (groups hold at most 4 lines of 64 products)."""
+    product = product.copy()
+    while True:
+        order = np.lexsort((product, group))
+        repeat = np.zeros(order.size, dtype=bool)
+        repeat[1:] = (group[order][1:] == group[order][:-1]) & (
+            product[order][1:] == product[order][:-1]
+        )
+        if not repeat.any():
+            return product
+        moved = order[repeat]
+        product[moved] = (product[moved] + 1) % products
+
+
 def _time_of_day(rng: np.random.Generator, n: int) -> np.ndarray:
     hour = 9 + rng.choice(_HOUR_WEIGHT.size, n, p=_HOUR_WEIGHT / _HOUR_WEIGHT.sum())
     return hour * 3600 + rng.integers(0, 3600, n)
@@ -420,16 +510,17 @@ def _customer_attributes(
     birth[rng.random(n) < 0.2] = np.datetime64("NaT")
     no_email = rng.random(n) < 0.12
     no_phone = rng.random(n) < 0.3
-    email_opt_in = ~no_email & (rng.random(n) < np.where(archetype == REGULAR, 0.7, 0.5))
+    keen = (archetype == REGULAR) | (archetype == STEADY)
+    email_opt_in = ~no_email & (rng.random(n) < np.where(keen, 0.7, 0.5))
     sms_opt_in = ~no_phone & (rng.random(n) < 0.35)
 
-    pull = np.array([1.0, 2.0, 6.0, 3.0, 1.0])[archetype]
+    pull = np.array([1.0, 2.0, 6.0, 3.0, 1.0, 4.0])[archetype]
     reach = np.cumsum(pull)
     referred = (rng.random(n) < 0.1) & (np.arange(n) > 0)
     target = rng.random(n) * np.concatenate(([0.0], reach[:-1]))
     referrer = np.where(referred, np.searchsorted(reach, target, side="right"), -1)
 
-    mood = np.array([6.3, 7.4, 8.8, 6.0, 7.8])[archetype]
+    mood = np.array([6.3, 7.4, 8.8, 6.0, 7.8, 8.4])[archetype]
     nps = np.clip(np.rint(rng.normal(mood, 2.0)), 0, 10).astype(np.int64)
     return {
         "gender": (rng.random(n) < 0.42).astype(np.int64),

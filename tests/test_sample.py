@@ -322,3 +322,52 @@ def test_tiny_samples_work(customers: int) -> None:
 def test_rejects_impossible_arguments(customers: int, years: float) -> None:
     with pytest.raises(ValueError):
         sample_transactions(customers, years=years)
+
+
+@pytest.fixture(scope="module")
+def loaded_summary(tmp_path_factory) -> dict:
+    """`python -m retention summary`'s numbers of the default sample, loaded the real way."""
+    from retention.ingest import load_file
+    from retention.store import close_workspace, open_workspace
+    from retention.summary import dataset_summary
+
+    folder = tmp_path_factory.mktemp("sample")
+    ws = open_workspace(folder / "workspace.duckdb")
+    try:
+        report = load_file(ws, write_sample_csv(folder / "sample.csv"), dataset="sample")
+        return dataset_summary(ws.cursor(), ws.dataset(report.dataset_id))
+    finally:
+        close_workspace(ws.path)
+
+
+def test_every_abc_xyz_cell_has_customers(loaded_summary: dict) -> None:
+    # steady monthly buyers make X and Y in every revenue class, as real shops have
+    cells = loaded_summary["abc_xyz"]
+    assert len(cells) == 9
+    assert min(cells.values()) >= 10, cells
+
+
+def test_the_ladder_has_regulars_loyal_customers_and_advocates(loaded_summary: dict) -> None:
+    ladder = loaded_summary["ladder"]
+    assert ladder["buyer"] == CUSTOMERS
+    assert ladder["regular"] >= 0.1 * CUSTOMERS
+    assert ladder["loyal"] >= 0.05 * CUSTOMERS
+    assert ladder["advocate"] >= 0.02 * CUSTOMERS
+
+
+def test_an_order_never_lists_one_product_twice(df: pd.DataFrame) -> None:
+    # a repeated (order, product) line would also make the loader warn about exact copies
+    sales = df[df["order_id"].str.startswith("S")]
+    assert not sales.duplicated(["order_id", "product"]).any()
+
+
+def test_steady_buyers_keep_one_basket(orders: pd.DataFrame, df: pd.DataFrame) -> None:
+    # customers with orders in at least 10 of the last 12 months (XYZ's X needs about that),
+    # most of them buying the same few products every time
+    last_year = orders[orders["date"] >= pd.Timestamp("2025-11-01")]
+    months = last_year.groupby("customer_id")["date"].agg(lambda d: d.dt.to_period("M").nunique())
+    monthly = months[months >= 10].index
+    assert len(monthly) >= 0.05 * CUSTOMERS
+    lines = df[df["order_id"].str.startswith("S") & df["customer_id"].isin(monthly)]
+    baskets = lines.groupby("customer_id")["product"].nunique()
+    assert (baskets <= 3).mean() >= 0.5
