@@ -66,7 +66,7 @@ def run_calls(db: Path, dataset_id: int) -> dict[str, object]:
     def page_calls(timings: dict[str, float]):
         _timed(timings, "optional_attributes", lambda: page.optional_attributes(*fingerprint))
         return _timed(timings, "portraits", lambda: page.fitted_portraits(
-            *fingerprint, as_of, tuple(DEFAULT_FEATURES), None, key))
+            *fingerprint, as_of, tuple(DEFAULT_FEATURES), None, key, 90))
 
     cold: dict[str, float] = {}
     cpu_started = time.process_time()

@@ -49,7 +49,7 @@ def test_the_page_renders_on_the_sample_shop(app_test, with_sample):
     assert len(at.get("plotly_chart")) == 4  # profiles, map, sizes, ladder mix
     assert all(m.proto.help for m in at.metric), "every number carries a plain explanation"
     # the sample has every optional attribute: the cards name a typical person
-    typical = [md.value for md in at.markdown if md.value.startswith("**Typically:**")]
+    typical = [text.value for text in at.text if text.value.startswith("Typically:")]
     assert len(typical) == len(names) and "unknown" not in typical[0]
     assert "Not in this data" not in " ".join(c.value for c in at.caption)
 
@@ -75,14 +75,15 @@ def test_two_customers_give_a_message_not_a_crash(app_test, workspace, tmp_path,
 def test_planted_groups_become_three_named_cards(app_test, planted):
     at = open_page(app_test())
 
-    assert sorted(card_names(at)) == ["Lapsed one-timers", "Loyal regulars",
+    assert sorted(card_names(at)) == ["Active regulars", "Lapsed one-timers",
                                       "New big spenders"]
     assert any("3 portraits: the most clearly separated" in c.value for c in at.caption)
     # no attribute columns: said once, with the columns that would fix it
     assert any("Not in this data" in c.value and "birth_date or age" in c.value
                for c in at.caption)
-    assert all("Gender unknown (no gender column)" in md.value
-               for md in at.markdown if md.value.startswith("**Typically:**"))
+    typical = [text.value for text in at.text if text.value.startswith("Typically:")]
+    assert len(typical) == 3
+    assert all("Gender unknown (no gender column)" in line for line in typical)
     assert any(md.value.startswith("**Prioritise:**") for md in at.markdown)
 
 

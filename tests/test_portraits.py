@@ -155,7 +155,8 @@ def planted_purchases(per_group: int = 40, seed: int = 7) -> tuple[str, dict[str
     """Three kinds of customer a marketer would recognise, far apart on purpose but each with
     real spread inside (discrete, noise-free groups would tempt the silhouette into splitting
     them on ties):
-    0 loyal regulars: 15–30 orders spread over the last two years, checks around 60;
+    0 active regulars: 15–30 orders spread over the last two years, checks around 60 (fewer
+      than half order in 9 distinct months of the last year, so they are not loyal);
     1 lapsed one-timers: one order of around 15, 400–700 days ago;
     2 new big spenders: one order of around 600 in the last 30 days."""
     rng = np.random.default_rng(seed)
@@ -206,7 +207,7 @@ def test_planted_clusters_are_found_again(planted):
     # each planted group is named for what it is
     name_of_group = {
         group: assignments.loc[expected == group, "name"].mode().iloc[0] for group in range(3)}
-    assert name_of_group == {0: "Loyal regulars", 1: "Lapsed one-timers",
+    assert name_of_group == {0: "Active regulars", 1: "Lapsed one-timers",
                              2: "New big spenders"}
 
 
@@ -221,16 +222,16 @@ def test_portraits_describe_each_group(planted):
     assert summary["revenue_share"].sum() == pytest.approx(1.0)
     assert summary.loc["Lapsed one-timers", "median_orders"] == 1
     frame = result.assignments
-    assert summary.loc["Loyal regulars", "median_orders"] == frame.loc[
+    assert summary.loc["Active regulars", "median_orders"] == frame.loc[
         frame["customer_id"].str.startswith("L"), "orders"].median()
-    assert summary.loc["Loyal regulars", "median_orders"] >= 15
+    assert summary.loc["Active regulars", "median_orders"] >= 15
     assert summary.loc["Lapsed one-timers", "repeat_share"] == 0
     assert pd.isna(summary.loc["Lapsed one-timers", "median_days_between_orders"])
     # no attribute columns in this file: every typical value is unknown, not guessed
     assert summary[["typical_gender", "typical_city", "typical_channel",
                     "typical_category"]].isna().all().all()
     assert summary.loc["Lapsed one-timers", "action_step"] == "prioritise"
-    assert summary.loc["Loyal regulars", "action_step"] == "reward"
+    assert summary.loc["Active regulars", "action_step"] == "consolidate"
     assert set(summary["action_step"]) <= set(portraits_model.ACTION_STEPS)
     # the ladder mix covers every customer of every portrait once
     mix = result.ladder_mix
@@ -268,19 +269,30 @@ def test_names_are_unique_even_when_portraits_look_alike(planted, k):
     assert len(set(names)) == k
 
 
-def test_duplicate_names_get_the_trait_that_sets_them_apart():
-    # two "lapsed one-timers": the first has the bigger baskets, the second the smaller
-    standing = np.zeros((3, len(portraits_model.DESCRIBED_FEATURES)))
-    check = portraits_model.DESCRIBED_FEATURES.index("avg_check")
-    standing[0, check], standing[1, check] = 0.5, -0.4
-    names = portraits_model._unique_names(
-        ["lapsed", "lapsed", "loyal"], ["one_timers", "one_timers", "regulars"], standing)
+def traits_frame(**columns) -> pd.DataFrame:
+    """A summary with the TRAITS columns: 0 unless given."""
+    rows = len(next(iter(columns.values())))
+    return pd.DataFrame({column: columns.get(column, [0.0] * rows)
+                         for column in portraits_model.TRAITS})
+
+
+def test_duplicate_names_get_the_trait_in_which_each_is_highest_or_lowest():
+    # two "Lapsed one-timers": 30 and 20 check (50% apart) beat 400 and 300 days (25% apart)
+    summary = traits_frame(avg_check=[30.0, 20.0, 50.0], median_recency_days=[400.0, 300.0, 10])
+    names, traits = portraits_model._unique_names(
+        ["Lapsed one-timers", "Lapsed one-timers", "Loyal regulars"], summary)
     assert names == ["Lapsed one-timers · bigger baskets", "Lapsed one-timers · smaller baskets",
                      "Loyal regulars"]
-    # identical standings too: a number keeps them apart
-    same = portraits_model._unique_names(["new", "new"], ["shoppers", "shoppers"],
-                                         np.zeros((2, standing.shape[1])))
-    assert len(set(same)) == 2
+    assert traits == [("avg_check", True), ("avg_check", False), None]
+    # three of one name: the middle one is extreme in nothing, the others in recency
+    three = traits_frame(median_recency_days=[300.0, 200.0, 250.0])
+    names, traits = portraits_model._unique_names(["Lapsed one-timers"] * 3, three)
+    assert names == ["Lapsed one-timers · longer gone", "Lapsed one-timers · more recent",
+                     "Lapsed one-timers"]
+    # identical numbers too: a number keeps them apart, with no claim
+    same, no_traits = portraits_model._unique_names(["New shoppers"] * 2, traits_frame(
+        avg_check=[5.0, 5.0]))
+    assert same == ["New shoppers", "New shoppers 2"] and no_traits == [None, None]
 
 
 def test_minibatch_kmeans_takes_over_above_the_threshold(planted, monkeypatch):

@@ -13,10 +13,13 @@ for "the average customer". Here the portraits are drawn from the data:
    by the silhouette score on a seeded sample over 3..10 (a tie goes to the smaller k) unless
    the caller fixes it. Every random step takes ``random_state``, so the same data gives the
    same portraits.
-3. :func:`customer_portraits` names each cluster from how its centre stands against the whole
-   base (mean z-scores: "Lapsed big spenders", "New one-timers", "Loyal regulars"), makes the
-   names unique, and describes each portrait: size, revenue share, medians, typical attributes,
-   ladder-step mix and one suggested action.
+3. :func:`customer_portraits` describes each portrait — size, revenue share, medians, typical
+   attributes, ladder-step mix — and names it with a life-cycle word and a habit word
+   ("Lapsed one-timers", "Loyal regulars"), each chosen only among the words of
+   :data:`NAME_WORDS` whose rule holds for the numbers the portrait's card shows, by the
+   definitions the other pages use (the activity window, the ladder's steps). Two portraits
+   of one name get the trait in which one of them is the highest or lowest ("· more recent"),
+   then a number; the suggested action follows from the two words.
 
 Missing values, and why they are treated so:
 
@@ -33,16 +36,19 @@ Missing values, and why they are treated so:
 Why a signed log1p rather than log1p: average check and net revenue go negative when returns
 exceed purchases; sign(x)·log(1 + |x|) keeps those customers instead of producing NaN.
 
-Descriptions (names, radar, "why is this customer here") use the same z-scores for every
-behaviour feature, whether or not it was chosen for clustering, so a portrait keeps a sensible
-name when the user clusters on only two features.
+Names rest on the portrait's medians and shares, never on the z-scores of the profile chart:
+"active" said of a portrait whose median customer last ordered 156 days ago, because 156 days
+is fewer than the base's average, contradicted the 90-day activity window every other page
+uses. The profile chart and "why is this customer here" use z-scores and medians of every
+behaviour feature, whether or not it was chosen for clustering.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,25 +116,141 @@ ACTION_STEP_LABELS = {
     "consolidate": "Consolidate", "implement": "Implement",
 }
 
-# Words for how a centre stands (z-scores against the whole base).
-_LIFECYCLE_WORDS = {
-    "new": "New", "lapsed": "Lapsed", "drifting": "Drifting", "loyal": "Loyal",
-    "active": "Active", "occasional": "Occasional",
+DEFAULT_WINDOW_DAYS = 90
+# A portrait's average check against the whole base's (net revenue / orders of everyone).
+BIG_CHECK_RATIO = 1.5
+SMALL_CHECK_RATIO = 2 / 3
+# Returned value as a share of purchased value (the mean of the customers' return rates).
+RETURNER_RATE = 0.2
+
+
+@dataclass(frozen=True)
+class PortraitFacts:
+    """The numbers on a portrait's card that the words of its name are checked against.
+
+    Medians are over the portrait's customers (pandas' median: the mean of the two middle
+    values for an even count); ``avg_check`` is the portrait's net revenue / its orders and
+    ``base_avg_check`` the same over every customer; ``return_rate`` is the mean of its
+    customers' return rates; ``repeat_clients``, ``regulars`` and ``loyal`` count its customers
+    on that ladder step or higher (the Ladder page's saved thresholds; None without a ladder);
+    ``window_days`` is the activity window W.
+    """
+
+    customers: int
+    median_recency_days: float
+    median_tenure_days: float
+    median_orders: float
+    avg_check: float
+    base_avg_check: float
+    return_rate: float
+    repeat_clients: int | None
+    regulars: int | None
+    loyal: int | None
+    window_days: int
+
+    @classmethod
+    def from_summary(cls, row: Any, *, base_avg_check: float,
+                     window_days: int) -> PortraitFacts:
+        """The facts of one row of :class:`Portraits`' summary."""
+        def count(column: str) -> int | None:
+            value = row[column]
+            return None if pd.isna(value) else int(value)
+
+        return cls(
+            customers=int(row["customers"]),
+            median_recency_days=float(row["median_recency_days"]),
+            median_tenure_days=float(row["median_tenure_days"]),
+            median_orders=float(row["median_orders"]),
+            avg_check=float(row["avg_check"]),
+            base_avg_check=float(base_avg_check),
+            return_rate=float(row["return_rate"]),
+            repeat_clients=count("repeat_clients"),
+            regulars=count("regulars"),
+            loyal=count("loyal_customers"),
+            window_days=int(window_days),
+        )
+
+
+def _more_than_half(count: int | None, customers: int) -> bool:
+    return count is not None and 2 * count > customers
+
+
+def _check_at_least(facts: PortraitFacts, ratio: float) -> bool:
+    # multiplied, not divided, so a check of exactly 1.5 times the base's is 1.5 times it;
+    # a base that is not positive (returns outweigh purchases) makes every comparison false
+    return facts.base_avg_check > 0 and facts.avg_check >= ratio * facts.base_avg_check
+
+
+def _check_at_most(facts: PortraitFacts, ratio: float) -> bool:
+    return facts.base_avg_check > 0 and facts.avg_check <= ratio * facts.base_avg_check
+
+
+@dataclass(frozen=True)
+class NameWord:
+    """One word a portrait's name may use: ``kind`` ('lifecycle' or 'habit'), the English
+    ``label`` (translated where shown) and ``holds``, its rule on the card's numbers."""
+
+    kind: str
+    label: str
+    holds: Callable[[PortraitFacts], bool]
+
+
+# Every word a name may use and the one rule that makes it true, in order of preference within
+# each kind: a name takes the first life-cycle word and the first habit word that hold. The
+# recency words split every portrait into active, drifting or lapsed, and "shoppers" claims
+# nothing, so every portrait gets a name. The README's "Customer portraits" lists these rules.
+NAME_WORDS: dict[str, NameWord] = {
+    # the median customer's first order lies inside the activity window
+    "new": NameWord("lifecycle", "New", lambda f: f.median_tenure_days < f.window_days),
+    # more than half of them are loyal (or advocates) on the ladder
+    "loyal": NameWord("lifecycle", "Loyal", lambda f: _more_than_half(f.loyal, f.customers)),
+    # the median customer's last order lies inside the activity window: active by its rule
+    "active": NameWord("lifecycle", "Active",
+                       lambda f: f.median_recency_days < f.window_days),
+    # the median customer's last order lies in the window before: W to 2W − 1 days ago
+    "drifting": NameWord("lifecycle", "Drifting",
+                         lambda f: f.window_days <= f.median_recency_days < 2 * f.window_days),
+    # the median customer has not ordered for two activity windows
+    "lapsed": NameWord("lifecycle", "Lapsed",
+                       lambda f: f.median_recency_days >= 2 * f.window_days),
+    # returns are at least RETURNER_RATE of what they bought, on average
+    "returners": NameWord("habit", "returners", lambda f: f.return_rate >= RETURNER_RATE),
+    # their average check is at least BIG_CHECK_RATIO times everyone's
+    "big_spenders": NameWord("habit", "big spenders",
+                             lambda f: _check_at_least(f, BIG_CHECK_RATIO)),
+    # the median customer has one order: more than half of them bought once
+    "one_timers": NameWord("habit", "one-timers", lambda f: f.median_orders == 1),
+    # more than half of them are regulars (or higher) on the ladder
+    "regulars": NameWord("habit", "regulars",
+                         lambda f: _more_than_half(f.regulars, f.customers)),
+    # their average check is at most SMALL_CHECK_RATIO of everyone's
+    "small_spenders": NameWord("habit", "small spenders",
+                               lambda f: _check_at_most(f, SMALL_CHECK_RATIO)),
+    # more than half of them are repeat clients (or higher) on the ladder
+    "repeat_buyers": NameWord("habit", "repeat buyers",
+                              lambda f: _more_than_half(f.repeat_clients, f.customers)),
+    "shoppers": NameWord("habit", "shoppers", lambda f: True),
 }
-_HABIT_WORDS = {
-    "returners": "returners", "big_spenders": "big spenders", "one_timers": "one-timers",
-    "regulars": "regulars", "bargain_hunters": "bargain hunters", "shoppers": "shoppers",
-}
-# (higher than the others, lower than the others): tells two portraits of one name apart.
-_QUALIFIERS = {
-    "recency_days": ("longer gone", "more recent"),
-    "orders": ("more orders", "fewer orders"),
+
+
+def name_words(facts: PortraitFacts) -> tuple[str | None, str]:
+    """(life-cycle word, habit word) of :data:`NAME_WORDS` for a portrait: the first of each
+    kind whose rule holds; no life-cycle word when none does (a recency that is unknown)."""
+    lifecycle = next((key for key, word in NAME_WORDS.items()
+                      if word.kind == "lifecycle" and word.holds(facts)), None)
+    habit = next(key for key, word in NAME_WORDS.items()
+                 if word.kind == "habit" and word.holds(facts))
+    return lifecycle, habit
+
+
+# Summary columns that tell two portraits of one name apart, shown on every card, with the
+# words for (highest of them, lowest of them).
+TRAITS = {
+    "median_recency_days": ("longer gone", "more recent"),
+    "median_orders": ("more orders", "fewer orders"),
     "avg_check": ("bigger baskets", "smaller baskets"),
-    "net_revenue": ("higher spend", "lower spend"),
-    "tenure_days": ("longer-standing", "newer"),
-    "mean_days_between_orders": ("longer gaps", "shorter gaps"),
-    "return_rate": ("more returns", "fewer returns"),
-    "age": ("older", "younger"),
+    "median_tenure_days": ("longer-standing", "newer"),
+    "median_net_revenue": ("higher spend", "lower spend"),
 }
 _ACTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "returners"): (
@@ -173,9 +295,9 @@ _ACTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("active", "one_timers"): (
         "motivate", "Give them a reason for a second order soon: a follow-up offer tied to "
                     "their first purchase."),
-    ("*", "bargain_hunters"): (
-        "implement", "Plan a promotions calendar you can afford and automate it: they buy on "
-                     "offers."),
+    ("*", "small_spenders"): (
+        "implement", "Keep them on low-cost automated offers, and suggest add-ons that raise "
+                     "the check."),
     ("*", "*"): (
         "implement", "Put them on a regular automated programme — a monthly newsletter with "
                      "an offer — and watch who moves up the ladder."),
@@ -437,7 +559,12 @@ class Portraits:
       typical_city, city_share, typical_channel, channel_share, typical_category,
       category_share (each typical_* is the most common known value and its share among the
       portrait's customers who have one; NA when the attribute is not in the data),
-      lifecycle, habit, action_step (one of ACTION_STEPS), action.
+      repeat_clients, regulars, loyal_customers (its customers on that ladder step or higher;
+      NA without a ladder), lifecycle (a key of NAME_WORDS, NA when no life-cycle word holds),
+      habit (a key of NAME_WORDS), base_name (the two words), trait (the TRAITS column the
+      name's "· …" part rests on, NA without one), trait_higher (whether it is the highest of
+      the portraits of that base name, not the lowest; NA without a trait), action_step (one
+      of ACTION_STEPS), action.
     * ``assignments``: customer_id, portrait, name, then every feature column.
     * ``standings``: long, portrait × feature: portrait, name, feature, z (the portrait's mean
       z-score against the whole base, on the log scale for skewed features), used (chosen for
@@ -447,7 +574,9 @@ class Portraits:
       portrait, name, pc1, pc2 (the first two principal components of the scaled features).
     * ``silhouette``: k, silhouette (empty when k was fixed by the user or the data).
     * ``explained_variance``: the share of the variation pc1 and pc2 carry;
-      ``base_medians``: each numeric feature's median over all customers.
+      ``base_medians``: each numeric feature's median over all customers;
+      ``base_avg_check``: every customer's net revenue / their orders; ``window_days``: the
+      activity window W the names were judged with (:class:`PortraitFacts`).
     """
 
     as_of: dt.date
@@ -466,6 +595,14 @@ class Portraits:
     silhouette: pd.DataFrame
     explained_variance: tuple[float, float]
     base_medians: dict[str, float] = field(default_factory=dict)
+    base_avg_check: float = math.nan
+    window_days: int = DEFAULT_WINDOW_DAYS
+
+    def facts(self) -> list[PortraitFacts]:
+        """Each portrait's :class:`PortraitFacts`, in summary order."""
+        return [PortraitFacts.from_summary(row, base_avg_check=self.base_avg_check,
+                                           window_days=self.window_days)
+                for _, row in self.summary.iterrows()]
 
 
 def customer_portraits(
@@ -477,20 +614,22 @@ def customer_portraits(
     n_clusters: int | None = None,
     random_state: int = 0,
     thresholds: LadderThresholds | None = None,
+    window_days: int = DEFAULT_WINDOW_DAYS,
 ) -> Portraits:
     """Draw the portraits of ``dataset_id``'s buyers as of ``as_of``.
 
     ``features``: names from ALL_FEATURES to cluster on (attributes the data lacks are
     skipped and listed in ``skipped_features``); ``n_clusters``: None to choose k by
-    silhouette over 3..10; ``thresholds``: the ladder's settings for the step mix (default:
-    DESIGN's). Raises :class:`PortraitError` (a ValueError) with a sentence for a
-    marketer for fewer than 3 customers or customers who all look the same.
+    silhouette over 3..10; ``thresholds``: the ladder's settings for the step mix and the
+    ladder words of the names (default: DESIGN's); ``window_days``: the activity window the
+    names' recency words follow. Raises :class:`PortraitError` (a ValueError) with a sentence
+    for a marketer for fewer than 3 customers or customers who all look the same.
     """
     frame = customer_features(con, dataset_id, as_of=as_of)
     model = PortraitModel(features, n_clusters, random_state=random_state).fit(frame)
     steps = customer_steps(con, dataset_id, as_of=as_of,
                            thresholds=thresholds or LadderThresholds())
-    return describe_portraits(frame, model, steps=steps, as_of=as_of)
+    return describe_portraits(frame, model, steps=steps, as_of=as_of, window_days=window_days)
 
 
 def describe_portraits(
@@ -499,26 +638,41 @@ def describe_portraits(
     *,
     steps: pd.DataFrame | None = None,
     as_of: dt.date,
+    window_days: int = DEFAULT_WINDOW_DAYS,
 ) -> Portraits:
     """Name and describe a fitted model's portraits (see :class:`Portraits`).
 
-    ``steps``: :func:`customer_steps`' frame for the ladder mix (None: no mix).
+    ``steps``: :func:`customer_steps`' frame for the ladder mix and the ladder words of the
+    names (None: no mix, and no ladder word holds); ``window_days``: the activity window.
     """
     labels = model.labels_
     k = model.n_clusters_
     z = _standard_scores(frame)
     standing = _mean_by_label(z, labels, k)
     summary = _summary(frame, labels, k)
-    lifecycles, habits = [], []
-    for portrait in range(k):
-        row = dict(zip(DESCRIBED_FEATURES, standing[portrait], strict=True))
-        lifecycle, habit = _classify(row, float(summary.loc[portrait, "repeat_share"]))
-        lifecycles.append(lifecycle)
-        habits.append(habit)
-    names = _unique_names(lifecycles, habits, standing)
+    step_counts = _step_counts(frame, labels, k, steps)
+    for column, step in (("repeat_clients", "repeat"), ("regulars", "regular"),
+                         ("loyal_customers", "loyal")):
+        reached = (None if step_counts is None
+                   else step_counts[:, STEPS.index(step):].sum(axis=1))
+        summary[column] = pd.array(reached if reached is not None else [pd.NA] * k,
+                                   dtype="Int64")
+    base_avg_check = float(frame["net_revenue"].sum() / frame["orders"].sum())
+    facts = [PortraitFacts.from_summary(row, base_avg_check=base_avg_check,
+                                        window_days=window_days)
+             for _, row in summary.iterrows()]
+    words = [name_words(f) for f in facts]
+    lifecycles = [lifecycle for lifecycle, _ in words]
+    habits = [habit for _, habit in words]
+    base_names = [_base_name(lc, hb) for lc, hb in words]
+    names, traits = _unique_names(base_names, summary)
     summary.insert(1, "name", names)
-    summary["lifecycle"] = lifecycles
+    summary["lifecycle"] = pd.array(lifecycles, dtype="object")
     summary["habit"] = habits
+    summary["base_name"] = base_names
+    summary["trait"] = pd.array([t_[0] if t_ else None for t_ in traits], dtype="object")
+    summary["trait_higher"] = pd.array([t_[1] if t_ else None for t_ in traits],
+                                       dtype="boolean")
     actions = [_action(lc, hb) for lc, hb in zip(lifecycles, habits, strict=True)]
     summary["action_step"] = [step for step, _ in actions]
     summary["action"] = [text for _, text in actions]
@@ -551,9 +705,9 @@ def describe_portraits(
         features=model.features_, skipped_features=model.skipped_features_,
         estimator=estimator, random_state=model.random_state, summary=summary,
         assignments=assignments, standings=standings,
-        ladder_mix=_ladder_mix(frame, labels, names, steps),
+        ladder_mix=_ladder_mix(names, labels, step_counts),
         projection=projection, silhouette=silhouette, explained_variance=explained,
-        base_medians=base_medians,
+        base_medians=base_medians, base_avg_check=base_avg_check, window_days=window_days,
     )
 
 
@@ -648,94 +802,74 @@ def _summary(frame: pd.DataFrame, labels: npt.NDArray[np.int64], k: int) -> pd.D
                            "median_age": "Float64"})
 
 
-def _classify(z: dict[str, float], repeat_share: float) -> tuple[str, str]:
-    """(lifecycle, habit) of a portrait from its mean z-scores: where it is in its life with
-    the shop, and how it buys."""
-    def at(feature: str) -> float:
-        value = z.get(feature, 0.0)
-        return 0.0 if value is None or np.isnan(value) else float(value)
-
-    recency, tenure, orders = at("recency_days"), at("tenure_days"), at("orders")
-    if tenure < -0.6 and recency <= 0:
-        lifecycle = "new"
-    elif recency > 0.6:
-        lifecycle = "lapsed"
-    elif recency > 0.25:
-        lifecycle = "drifting"
-    elif orders > 0.6 and recency < -0.25:
-        lifecycle = "loyal"
-    elif recency < -0.25:
-        lifecycle = "active"
-    else:
-        lifecycle = "occasional"
-
-    if at("return_rate") > 1.0:
-        habit = "returners"
-    elif at("avg_check") > 0.6:
-        habit = "big_spenders"
-    elif repeat_share < 0.5:
-        habit = "one_timers"
-    elif orders > 0.6:
-        habit = "regulars"
-    elif at("net_revenue") > 0.8:
-        habit = "big_spenders"
-    elif at("avg_check") < -0.6:
-        habit = "bargain_hunters"
-    else:
-        habit = "shoppers"
-    return lifecycle, habit
+def _base_name(lifecycle: str | None, habit: str) -> str:
+    habit_word = t(NAME_WORDS[habit].label)
+    if lifecycle is None:
+        return habit_word[:1].upper() + habit_word[1:]
+    return t("{lifecycle} {habit}", lifecycle=t(NAME_WORDS[lifecycle].label), habit=habit_word)
 
 
-def _base_name(lifecycle: str, habit: str) -> str:
-    if (lifecycle, habit) == ("occasional", "one_timers"):
-        return t("One-time buyers")
-    return t("{lifecycle} {habit}", lifecycle=t(_LIFECYCLE_WORDS[lifecycle]),
-             habit=t(_HABIT_WORDS[habit]))
+def _unique_names(
+    base_names: list[str], summary: pd.DataFrame
+) -> tuple[list[str], list[tuple[str, bool] | None]]:
+    """Unique names, and the (TRAITS column, is-the-highest) each "· …" part rests on.
 
-
-def _unique_names(lifecycles: list[str], habits: list[str], standing: FloatArray) -> list[str]:
-    """Names from (lifecycle, habit); portraits sharing one get the trait that sets each apart
-    from the others of that name ("Lapsed one-timers · bigger baskets"), then a number if
-    even that repeats."""
-    names = [_base_name(lc, hb) for lc, hb in zip(lifecycles, habits, strict=True)]
-    result = list(names)
-    for name in dict.fromkeys(names):
-        members = [i for i, n in enumerate(names) if n == name]
+    Portraits sharing a base name each get the trait in which they are strictly the highest or
+    the lowest of them ("Lapsed one-timers · more recent"), the one with the widest relative
+    gap to the nearest of the others; a portrait extreme in none keeps the base name, and a
+    number sets apart whatever still repeats."""
+    names: list[str] = list(base_names)
+    traits: list[tuple[str, bool] | None] = [None] * len(base_names)
+    for name in dict.fromkeys(base_names):
+        members = [i for i, n in enumerate(base_names) if n == name]
         if len(members) < 2:
             continue
         for i in members:
-            with warnings.catch_warnings():  # a feature nobody has: NaN, then no gap
-                warnings.simplefilter("ignore", RuntimeWarning)
-                others = np.nanmean(standing[[m for m in members if m != i]], axis=0)
-            gap = np.nan_to_num(standing[i] - others)
-            feature_index = int(np.argmax(np.abs(gap)))
-            feature = DESCRIBED_FEATURES[feature_index]
-            higher, lower = _QUALIFIERS[feature]
-            result[i] = t("{name} · {trait}", name=name,
-                          trait=t(higher if gap[feature_index] > 0 else lower))
+            others = [m for m in members if m != i]
+            best: tuple[float, str, bool] | None = None
+            for column in TRAITS:
+                mine = float(summary.at[i, column])
+                theirs = summary.loc[others, column].astype("float64").to_numpy()
+                if math.isnan(mine) or np.isnan(theirs).any():
+                    continue
+                if mine > theirs.max():
+                    nearest, higher = float(theirs.max()), True
+                elif mine < theirs.min():
+                    nearest, higher = float(theirs.min()), False
+                else:
+                    continue
+                gap = abs(mine - nearest) / max(abs(mine), abs(nearest))
+                if best is None or gap > best[0]:
+                    best = (gap, column, higher)
+            if best is not None:
+                _, column, higher = best
+                more, less = TRAITS[column]
+                names[i] = t("{name} · {trait}", name=name, trait=t(more if higher else less))
+                traits[i] = (column, higher)
     seen: dict[str, int] = {}
-    for i, name in enumerate(result):
+    for i, name in enumerate(names):
         seen[name] = seen.get(name, 0) + 1
         if seen[name] > 1:
-            result[i] = f"{name} {seen[name]}"
-    return result
+            names[i] = f"{name} {seen[name]}"
+    return names, traits
 
 
-def _action(lifecycle: str, habit: str) -> tuple[str, str]:
-    for key in ((lifecycle, habit), ("*", habit), (lifecycle, "*"), ("*", "*")):
+def _action(lifecycle: str | None, habit: str) -> tuple[str, str]:
+    life = lifecycle or "*"
+    for key in ((life, habit), ("*", habit), (life, "*"), ("*", "*")):
         if key in _ACTIONS:
             step, text = _ACTIONS[key]
             return step, t(text)
     raise AssertionError("the ('*', '*') action always matches")
 
 
-def _ladder_mix(
-    frame: pd.DataFrame, labels: npt.NDArray[np.int64], names: list[str],
-    steps: pd.DataFrame | None,
-) -> pd.DataFrame:
-    columns = ["portrait", "name", "step", "customers", "share"]
+def _step_counts(
+    frame: pd.DataFrame, labels: npt.NDArray[np.int64], k: int, steps: pd.DataFrame | None,
+) -> npt.NDArray[np.int64] | None:
+    """Customers per portrait (rows) and ladder step (columns, STEPS order); None without
+    steps."""
     if steps is None:
-        return pd.DataFrame(columns=columns)
+        return None
     ids = frame["customer_id"].reset_index(drop=True)
     step_ids = steps["customer_id"].reset_index(drop=True)
     if ids.equals(step_ids):
@@ -744,10 +878,20 @@ def _ladder_mix(
         step_of = frame[["customer_id"]].merge(
             steps[["customer_id", "step"]], on="customer_id", how="left")["step"]
     codes = pd.Categorical(step_of, categories=STEPS).codes.astype(np.int64)
-    k = len(names)
     known = codes >= 0
-    counts = np.bincount(labels[known] * len(STEPS) + codes[known],
-                         minlength=k * len(STEPS)).reshape(k, len(STEPS))
+    counts: npt.NDArray[np.int64] = np.bincount(
+        labels[known] * len(STEPS) + codes[known], minlength=k * len(STEPS)
+    ).reshape(k, len(STEPS))
+    return counts
+
+
+def _ladder_mix(
+    names: list[str], labels: npt.NDArray[np.int64], counts: npt.NDArray[np.int64] | None,
+) -> pd.DataFrame:
+    columns = ["portrait", "name", "step", "customers", "share"]
+    if counts is None:
+        return pd.DataFrame(columns=columns)
+    k = len(names)
     sizes = np.bincount(labels, minlength=k)
     rows = [
         {"portrait": portrait + 1, "name": names[portrait], "step": step,

@@ -2,12 +2,13 @@
 and the downloads.
 
 The fitted portraits are one ``st.cache_resource`` entry per (workspace, dataset, version,
-as-of date, features, k, ladder thresholds) — plain values only. A resource rather than
-``st.cache_data`` because the assignments of a million customers would be pickled and copied
-on every rerun; the cached :class:`Portraits` is shared by every viewer and never modified.
-A :class:`PortraitError` is cached too (as its message), so data that cannot be drawn is not
-refitted on every click. The assignments therefore stay the same for a dataset version until
-the user changes the settings, which are remembered per dataset (namespace ``portraits``).
+as-of date, features, k, ladder thresholds, activity window) — plain values only. A resource
+rather than ``st.cache_data`` because the assignments of a million customers would be pickled
+and copied on every rerun; the cached :class:`Portraits` is shared by every viewer and never
+modified. A :class:`PortraitError` is cached too (as its message), so data that cannot be
+drawn is not refitted on every click. The assignments therefore stay the same for a dataset
+version until the user changes the settings, which are remembered per dataset (namespace
+``portraits``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from babel.numbers import format_decimal
 
 from retention.charts import portraits as charts
 from retention.charts.ladder import step_label
@@ -57,7 +59,7 @@ AUTOMATIC_K = 0
 @st.cache_resource(show_spinner=False, max_entries=4)
 def fitted_portraits(
     workspace: str, dataset_id: int, version: int, as_of: dt.date,
-    features: tuple[str, ...], k: int | None, thresholds: Thresholds,
+    features: tuple[str, ...], k: int | None, thresholds: Thresholds, window_days: int,
 ) -> Portraits | str:
     """``retention.models.portraits.customer_portraits``, or the PortraitError's sentence.
 
@@ -66,7 +68,7 @@ def fitted_portraits(
     try:
         return model.customer_portraits(
             con, dataset_id, as_of=as_of, features=features, n_clusters=k,
-            thresholds=LadderThresholds(**dict(thresholds)))
+            thresholds=LadderThresholds(**dict(thresholds)), window_days=window_days)
     except PortraitError as exc:
         return str(exc)
     finally:
@@ -76,12 +78,13 @@ def fitted_portraits(
 @st.cache_data(show_spinner=False, max_entries=256)
 def customer_lookup(
     workspace: str, dataset_id: int, version: int, as_of: dt.date,
-    features: tuple[str, ...], k: int | None, thresholds: Thresholds, customer_id: str,
+    features: tuple[str, ...], k: int | None, thresholds: Thresholds, window_days: int,
+    customer_id: str,
 ) -> tuple[str, pd.DataFrame] | None:
     """(portrait name, ``customer_profile``) of a customer in the cached portraits; None when
     the customer has no order up to the as-of date (or there are no portraits)."""
     portraits = fitted_portraits(workspace, dataset_id, version, as_of, features, k,
-                                 thresholds)
+                                 thresholds, window_days)
     if isinstance(portraits, str):
         return None
     try:
@@ -183,7 +186,7 @@ def _cache_key(ctx: Context, features: tuple[str, ...], k: int | None) -> tuple[
     """The plain values the portraits are cached by."""
     assert ctx.dataset is not None
     return (*ctx.workspace.fingerprint(ctx.dataset), ctx.as_of, features, k,
-            ladder_thresholds(ctx))
+            ladder_thresholds(ctx), ctx.window_days)
 
 
 def portraits_or_message(
@@ -237,7 +240,11 @@ def introduction(ctx: Context, portraits: Portraits) -> None:
 
 
 def _typical_line(row: pd.Series, attributes: pd.DataFrame) -> str:
-    """"Typically: F (58%) · 41 years · Springfield (36%) · …", unknowns said as such."""
+    """"Typically: F (58%) · 41 years · Springfield (36%) · …", unknowns said as such.
+
+    Plain text for ``st.text``: the values come from the data, and Streamlit's Markdown turns
+    "www.…", "http://…" and "name@host" into links even when every character is
+    backslash-escaped (its link detection runs on the text after the escapes are resolved)."""
     lang = current_language()
     known = dict(zip(attributes["attribute"], attributes["available"], strict=True))
     sources = dict(zip(attributes["attribute"], attributes["source_columns"], strict=True))
@@ -258,9 +265,103 @@ def _typical_line(row: pd.Series, attributes: pd.DataFrame) -> str:
             parts.append(t("{label} {value}", label=label,
                            value=t("{years} years", years=format_count(value, lang))))
         else:
-            parts.append(t("{label} {value} ({share})", label=label, value=md_escape(value),
+            parts.append(t("{label} {value} ({share})", label=label, value=value,
                            share=format_percent(row[share], 0, lang)))
-    return t("**Typically:** {parts}", parts=" · ".join(parts))
+    return t("Typically: {parts}", parts=" · ".join(parts))
+
+
+def _days(value: float, lang: str) -> str:
+    """A median number of days as the card shows it: whole, or with its half (89.5), so a
+    name's rule (fewer than 90 days) never meets a number rounded across it."""
+    return format_decimal(value, format="#,##0.#", locale=lang)
+
+
+def _ladder_reason(count: int, customers: int, step: str, lang: str) -> str:
+    return t("{count} of {customers} are {step} or higher on the ladder: more than half",
+             count=format_count(count, lang), customers=format_count(customers, lang),
+             step=step_label(step).lower())
+
+
+def _word_reason(word: str, facts: model.PortraitFacts, currency: str | None) -> str | None:
+    """Why ``word`` (a key of NAME_WORDS) is true of this portrait, in the card's numbers;
+    None for "shoppers", which claims nothing."""
+    lang = current_language()
+    window, twice = format_count(facts.window_days, lang), format_count(2 * facts.window_days,
+                                                                        lang)
+    recency, tenure = _days(facts.median_recency_days, lang), _days(facts.median_tenure_days,
+                                                                    lang)
+    check = format_money(facts.avg_check, currency, lang)
+    base = format_money(facts.base_avg_check, currency, lang)
+    reasons = {
+        "new": lambda: t("the median customer's first order was {days} days ago, inside the "
+                         "{window}-day activity window", days=tenure, window=window),
+        "loyal": lambda: _ladder_reason(facts.loyal or 0, facts.customers, "loyal", lang),
+        "active": lambda: t("the median customer's last order was {days} days ago, inside the "
+                            "{window}-day activity window", days=recency, window=window),
+        "drifting": lambda: t("the median customer's last order was {days} days ago: past the "
+                              "{window}-day activity window, not yet {twice} days",
+                              days=recency, window=window, twice=twice),
+        "lapsed": lambda: t("the median customer's last order was {days} days ago: {twice} "
+                            "days (two activity windows) or more", days=recency, twice=twice),
+        "returners": lambda: t("returns are {rate} of what they bought, on average ({limit} "
+                               "or more)", rate=format_percent(facts.return_rate, 1, lang),
+                               limit=format_percent(model.RETURNER_RATE, 0, lang)),
+        "big_spenders": lambda: t("their average check, {check}, is at least {ratio} times "
+                                  "all customers' {base}", check=check, base=base,
+                                  ratio=format_decimal(model.BIG_CHECK_RATIO, locale=lang)),
+        "one_timers": lambda: t("the median customer has 1 order"),
+        "regulars": lambda: _ladder_reason(facts.regulars or 0, facts.customers, "regular",
+                                           lang),
+        "small_spenders": lambda: t("their average check, {check}, is at most two thirds of "
+                                    "all customers' {base}", check=check, base=base),
+        "repeat_buyers": lambda: _ladder_reason(facts.repeat_clients or 0, facts.customers,
+                                                "repeat", lang),
+    }
+    reason = reasons.get(word)
+    return None if reason is None else reason()
+
+
+def _trait_value(column: str, value: float, currency: str | None, lang: str) -> str:
+    if column in ("avg_check", "median_net_revenue"):
+        return format_money(value, currency, lang)
+    if column == "median_orders":
+        return _days(value, lang)
+    return t("{days} days", days=_days(value, lang))
+
+
+_TRAIT_LABELS = {
+    "median_recency_days": "median last order",
+    "median_orders": "median orders",
+    "avg_check": "average check",
+    "median_tenure_days": "median first order",
+    "median_net_revenue": "median net revenue",
+}
+
+
+def _name_reasons(portraits: Portraits, row: pd.Series, facts: model.PortraitFacts,
+                  currency: str | None) -> str:
+    """One line per word of the portrait's name with the number that makes it true."""
+    lang = current_language()
+    lines = []
+    for word in (row["lifecycle"], row["habit"]):
+        reason = None if pd.isna(word) else _word_reason(word, facts, currency)
+        if reason is not None:
+            label = t(model.NAME_WORDS[word].label)
+            lines.append(t("**{word}**: {reason}.", word=label[:1].upper() + label[1:],
+                           reason=reason))
+    if not pd.isna(row["trait"]):
+        column = row["trait"]
+        more, less = model.TRAITS[column]
+        summary = portraits.summary
+        others = summary[(summary["base_name"] == row["base_name"])
+                         & (summary["portrait"] != row["portrait"])]
+        lines.append(t(
+            "**{trait}**: {label} {value}, against {others} for the other “{name}” portraits.",
+            trait=t(more if row["trait_higher"] else less), label=t(_TRAIT_LABELS[column]),
+            value=_trait_value(column, row[column], currency, lang),
+            others=", ".join(_trait_value(column, v, currency, lang) for v in others[column]),
+            name=row["base_name"]))
+    return "  \n".join(lines)
 
 
 def _mix_line(mix: pd.DataFrame) -> str:
@@ -277,12 +378,15 @@ def portrait_cards(ctx: Context, portraits: Portraits) -> None:
     lang = current_language()
     attributes = optional_attributes(*ctx.workspace.fingerprint(ctx.dataset))
     st.subheader(t("The portraits"))
-    rows = list(portraits.summary.iterrows())
+    rows = list(zip(portraits.summary.iterrows(), portraits.facts(), strict=True))
     for start in range(0, len(rows), 2):
         columns = st.columns(2)
-        for column, (_, row) in zip(columns, rows[start:start + 2], strict=False):
+        for column, ((_, row), facts) in zip(columns, rows[start:start + 2], strict=False):
             with column.container(border=True):
                 st.markdown(f"#### {md_escape(row['name'])}")
+                reasons = _name_reasons(portraits, row, facts, ctx.currency)
+                if reasons:
+                    st.caption(reasons)
                 first, second, third = st.columns(3)
                 first.metric(t("Customers"), format_count(row["customers"], lang),
                              help=t("{share} of all customers.", share=format_percent(
@@ -300,20 +404,24 @@ def portrait_cards(ctx: Context, portraits: Portraits) -> None:
                              format_money(row["avg_check"], ctx.currency, lang),
                              help=t("Their net revenue divided by their orders."))
                 st.markdown(t(
-                    "**Medians:** last order {recency} days ago · orders: {orders}. "
+                    "**Medians:** last order {recency} days ago · first order {tenure} days "
+                    "ago · orders: {orders} · net revenue {revenue}. "
                     "**Ordered more than once:** {repeat}.",
-                    recency=format_count(row["median_recency_days"], lang),
-                    orders=format_count(row["median_orders"], lang),
+                    recency=_days(row["median_recency_days"], lang),
+                    tenure=_days(row["median_tenure_days"], lang),
+                    orders=_days(row["median_orders"], lang),
+                    revenue=format_money(row["median_net_revenue"], ctx.currency, lang),
                     repeat=format_percent(row["repeat_share"], 0, lang)))
-                st.markdown(_typical_line(row, attributes))
+                st.text(_typical_line(row, attributes))
                 mix = portraits.ladder_mix[portraits.ladder_mix["portrait"] == row["portrait"]]
                 st.markdown(_mix_line(mix))
                 st.markdown(t("**{step}:** {action}",
                               step=t(ACTION_STEP_LABELS[row["action_step"]]),
                               action=row["action"]))
-    st.caption(t("Names describe how each portrait stands against all your customers: "
-                 "“lapsed” bought long ago, “new” started recently, “big spenders” have a "
-                 "high average check. Actions follow the retention plan: {steps}.",
+    st.caption(t("Every word of a name is true of the portrait's median customer by the "
+                 "definitions the other pages use — the {window}-day activity window of the "
+                 "sidebar and the ladder's steps — and each card says why. Actions follow the "
+                 "retention plan: {steps}.", window=format_count(portraits.window_days, lang),
                  steps=" → ".join(t(ACTION_STEP_LABELS[s]).lower() for s in ACTION_STEPS)))
 
 
