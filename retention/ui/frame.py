@@ -165,8 +165,10 @@ def offer_first_run_sample(ws: Workspace) -> None:
 def sidebar(ws: Workspace) -> None:
     """Dataset picker, as-of date and activity window, kept in session state (context keys).
 
-    The as-of date defaults to the dataset's last transaction date, and goes back to it when
-    another dataset is picked or the data's last date changes (a replace or append).
+    The as-of date defaults to the dataset's last transaction date that is not after today
+    (``metrics.default_as_of``: a mistyped 2099 does not move every number), and goes back to
+    it when another dataset is picked or that default changes (a replace or append, or the
+    day of a future-dated row comes). It may be moved up to the last date in the data.
     """
     state = st.session_state
     apply_pending_dataset()
@@ -184,19 +186,23 @@ def sidebar(ws: Workspace) -> None:
                    "Data page."),
         )
         dataset = by_id[dataset_id]
-        first, last = cached.dataset_dates(*ws.fingerprint(dataset))
-        if last is not None:
-            basis = (dataset.dataset_id, last)
+        fingerprint = ws.fingerprint(dataset)
+        first, last = cached.dataset_dates(*fingerprint)
+        default = cached.default_as_of(*fingerprint, dt.date.today())
+        if first is not None and last is not None and default is not None:
+            basis = (dataset.dataset_id, default)
             if state.get(AS_OF_BASIS_KEY) != basis or AS_OF_KEY not in state:
-                state[AS_OF_KEY] = last
+                state[AS_OF_KEY] = default
                 state[AS_OF_BASIS_KEY] = basis
-            latest = max(last, dt.date.today())
-            if state[AS_OF_KEY] is not None and not first <= state[AS_OF_KEY] <= latest:
-                state[AS_OF_KEY] = last
+            # the default is before the first row when every row lies after today
+            earliest, latest = min(first, default), max(last, dt.date.today())
+            if state[AS_OF_KEY] is not None and not earliest <= state[AS_OF_KEY] <= latest:
+                state[AS_OF_KEY] = default
             st.date_input(
-                t("As of"), key=AS_OF_KEY, min_value=first, max_value=latest,
+                t("As of"), key=AS_OF_KEY, min_value=earliest, max_value=latest,
                 help=t("Numbers are computed as on this day: purchases after it are left out. "
-                       "It starts at the dataset's last purchase date."),
+                       "It starts at the dataset's last purchase date that is not in the "
+                       "future; move it later to count purchases dated after today."),
             )
         if WINDOW_KEY not in state:
             state[WINDOW_KEY] = DEFAULT_WINDOW_DAYS
