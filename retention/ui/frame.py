@@ -51,15 +51,58 @@ PASSWORD_PLACEHOLDER = "REPLACE-WITH-A-LONG-RANDOM-PASSPHRASE"
 SIGN_IN_WINDOW_SECONDS = 60.0
 MAX_FAILURES_PER_CLIENT = 5
 MAX_FAILURES_PER_SERVER = 20
+# How often finished downloads are cleared from Streamlit's media store (see sweep_downloads).
+DOWNLOAD_SWEEP_SECONDS = 15.0
 
 
 def configure_page() -> None:
-    """Language for this run (it is per thread), then title, icon and wide layout."""
+    """Language for this run (it is per thread), then title, icon and wide layout; makes sure
+    the download sweeper of this server process runs."""
     try:
         set_language(os.environ.get("RETENTION_LANG") or DEFAULT_LANGUAGE)
     except ValueError:
         set_language(DEFAULT_LANGUAGE)
     st.set_page_config(page_title=t("Retention"), page_icon=":material/loyalty:", layout="wide")
+    download_sweeper()
+
+
+# -- downloads ----------------------------------------------------------------------------------
+
+
+def sweep_downloads() -> None:
+    """One pass of Streamlit's own clean-up of files no session shows any more.
+
+    Streamlit serves a download at /media/<id> to anyone who has the address, signed in or not,
+    for as long as it holds the file. A file a download button built on its click is held by
+    no session: Streamlit marks it at the end of the next script run of any session and
+    deletes it at the one after, which on a quiet server can be hours away. This is the same
+    pass (thread-safe, run by Streamlit from every session's thread); calling it on a clock
+    bounds how long a downloaded file stays reachable. Files that a live page still shows are
+    never touched.
+    """
+    from streamlit import runtime
+
+    if runtime.exists():
+        runtime.get_instance().media_file_mgr.remove_orphaned_files()
+
+
+@st.cache_resource(show_spinner=False)
+def download_sweeper() -> threading.Thread:
+    """The process's one daemon thread running :func:`sweep_downloads` every
+    ``DOWNLOAD_SWEEP_SECONDS``: a built download is gone at most two sweeps (30 s) after it
+    was built, sooner when other sessions run (each run ends with the same pass)."""
+
+    def run() -> None:
+        while True:
+            time.sleep(DOWNLOAD_SWEEP_SECONDS)
+            try:
+                sweep_downloads()
+            except Exception:  # a failed pass must not end the sweeping
+                log.exception("download sweep failed")
+
+    thread = threading.Thread(target=run, name="retention-download-sweeper", daemon=True)
+    thread.start()
+    return thread
 
 
 # -- sign-in ------------------------------------------------------------------------------------
