@@ -156,6 +156,14 @@ def required_password() -> str | None:
     return os.environ.get("RETENTION_PASSWORD") or None
 
 
+def _password_required() -> bool:
+    """True when a sign-in is set up, or its set-up is broken (then the gate is shut anyway)."""
+    try:
+        return required_password() is not None
+    except SignInSetupError:
+        return True
+
+
 def _token(password: str) -> str:
     # The session keeps a digest, not the password; a changed password signs everyone out.
     return hashlib.sha256(password.encode("utf-8")).hexdigest()
@@ -403,7 +411,7 @@ def sidebar(ws: Workspace) -> None:
                    "days up to and including it. {days} days is the usual choice.",
                    days=DEFAULT_WINDOW_DAYS),
         )
-        if required_password() is not None:
+        if _password_required():
             st.button(t("Sign out"), on_click=_sign_out, icon=":material/logout:")
 
 
