@@ -66,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("--dataset", required=True)
     summary.add_argument("--db")
     summary.add_argument("--as-of", type=dt.date.fromisoformat,
-                         help="as-of date YYYY-MM-DD (default: the last transaction date)")
+                         help="as-of date YYYY-MM-DD (default: the last transaction date "
+                              "not after today)")
     summary.add_argument("--window-days", type=int, default=90,
                          help="activity window W in days (default 90)")
     summary.set_defaults(run=_summary)
@@ -76,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--db")
     fit.add_argument("--calibration-end", type=dt.date.fromisoformat,
                      help="fit on purchases up to this day, YYYY-MM-DD (default: the last "
-                          "transaction date)")
+                          "transaction date not after today)")
     fit.add_argument("--l2", type=float, default=0.0,
                      help="L2 penalty on the log-parameters (default 0; 0.001 steadies a fit on "
                           "data with few repeat buyers)")

@@ -22,8 +22,11 @@ def dataset_summary(
     *,
     as_of: dt.date | None = None,
     window_days: int = 90,
+    today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """The summary of ``dataset`` as on ``as_of`` (default: its last transaction date)."""
+    """The summary of ``dataset`` as on ``as_of``; by default its last transaction date that is
+    not after ``today`` (the server's clock unless given), see ``metrics.default_as_of``."""
+    as_of = as_of or metrics.default_as_of(con, dataset.dataset_id, today=today)
     head = metrics.headline(con, dataset.dataset_id, as_of=as_of).iloc[0]
     as_of = head["as_of"].date() if head["as_of"] is not None else None
     summary: dict[str, Any] = {

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from retention.formatting import format_count
 from retention.metrics import default_as_of, headline
 from retention.ui.sample_data import SAMPLE_DATASET, meta_value
+from tests.conftest import TINY_PURCHASES
 
 
 def metric(at, label: str) -> str:
@@ -117,3 +120,26 @@ def test_a_page_run_without_the_frame_still_asks_for_the_password(
 
     assert [ti.label for ti in at.text_input] == ["Password"]
     assert not at.file_uploader
+
+
+def test_a_row_dated_2099_does_not_move_the_sidebar_default_or_home(
+    app_test, workspace, no_sample, tmp_path
+):
+    # TINY_PURCHASES ends on 2025-03-01; C4's purchase was typed as 2099. The machine's clock
+    # lies between the two, so the default as-of date is the last real purchase date.
+    from retention.ingest import load_file
+
+    typo = tmp_path / "typo.csv"
+    typo.write_text(TINY_PURCHASES + "C4,2099-03-01,70.00,O5\n", encoding="utf-8")
+    load_file(workspace, typo, dataset="Typo")
+
+    at = app_test().run()
+
+    assert not at.exception
+    assert at.sidebar.date_input(key="as_of").value == dt.date(2025, 3, 1)
+    assert at.sidebar.date_input(key="as_of").max == dt.date(2099, 3, 1), \
+        "the future row can still be brought in by hand"
+    assert (metric(at, "Customers"), metric(at, "Orders")) == ("3", "4")
+    assert metric(at, "Active customers") == "3"
+    assert metric(at, "Rows after the as-of date") == "1"
+    assert metric(at, "Date range") == "Jan 5, 2025 – Mar 1, 2025"

@@ -122,3 +122,75 @@ def test_date_range_spans_every_row_returns_included(dataset, tmp_path):
     ws, ds = dataset
     assert date_range(ws.cursor(), ds) == (dt.date(2024, 1, 5), dt.date(2024, 4, 3))
     assert date_range(ws.cursor(), 999) is None
+
+
+# -- the default as-of date passes over future-dated rows (issue 10, point 1) -------------------
+
+# ROWS plus one mistyped date: c5 "bought" in 2099.
+ROWS_WITH_2099 = ROWS + "7,c5,2099-04-03 08:00,70\n"
+
+
+@pytest.fixture
+def dataset_with_2099(tmp_path):
+    ws = fresh_workspace(tmp_path, "ws2099.duckdb")
+    report = load_file(ws, write(tmp_path, "h2099.csv", ROWS_WITH_2099), dataset="h2099")
+    return ws, report.dataset_id
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (dt.date(2024, 5, 1), dt.date(2024, 4, 3)),  # between the last real row and 2099
+        (dt.date(2024, 4, 3), dt.date(2024, 4, 3)),  # a row dated today is not in the future
+        (dt.date(2024, 4, 2), dt.date(2024, 4, 2)),  # 04-03 is tomorrow: passed over too
+        (dt.date(2024, 3, 20), dt.date(2024, 3, 10)),
+        (dt.date(2099, 4, 3), dt.date(2099, 4, 3)),  # the row's day has come
+    ],
+)
+def test_default_as_of_is_the_last_date_not_after_today(dataset_with_2099, today, expected):
+    ws, ds = dataset_with_2099
+    assert default_as_of(ws.cursor(), ds, today=today) == expected
+
+
+def test_one_row_in_2099_changes_no_number_at_the_default_as_of(dataset, dataset_with_2099):
+    today = dt.date(2024, 5, 1)
+    plain_ws, plain = dataset
+    typo_ws, typo = dataset_with_2099
+    as_of = default_as_of(typo_ws.cursor(), typo, today=today)
+    assert as_of == default_as_of(plain_ws.cursor(), plain, today=today) == dt.date(2024, 4, 3)
+
+    with_typo = headline(typo_ws.cursor(), typo, as_of=as_of).iloc[0].to_dict()
+    without = headline(plain_ws.cursor(), plain, as_of=as_of).iloc[0].to_dict()
+    assert with_typo.pop("future_rows") == 1 and without.pop("future_rows") == 0
+    assert with_typo == without
+    assert (with_typo["customers"], with_typo["orders"]) == (3, 5)
+    for window in (1, 30, 90):
+        assert active_customers(typo_ws.cursor(), typo, as_of=as_of, window_days=window) == \
+            active_customers(plain_ws.cursor(), plain, as_of=as_of, window_days=window)
+    assert active_customers(typo_ws.cursor(), typo, as_of=as_of, window_days=90) == 3
+
+
+def test_default_as_of_with_every_row_in_the_past_is_the_last_date(dataset):
+    ws, ds = dataset
+    assert default_as_of(ws.cursor(), ds, today=dt.date(2030, 1, 1)) == dt.date(2024, 4, 3)
+
+
+def test_default_as_of_with_every_row_in_the_future_is_today_and_counts_nothing(dataset):
+    ws, ds = dataset
+    today = dt.date(2023, 12, 31)
+    assert default_as_of(ws.cursor(), ds, today=today) == today
+    row = headline(ws.cursor(), ds, as_of=today).iloc[0].to_dict()
+    assert (row["customers"], row["orders"], row["future_rows"]) == (0, 0, 9)
+
+
+def test_default_as_of_of_a_dataset_without_rows_is_none(tmp_path):
+    ws = fresh_workspace(tmp_path)
+    assert default_as_of(ws.cursor(), 999, today=dt.date(2024, 1, 1)) is None
+
+
+def test_headline_without_an_as_of_uses_the_real_clock_and_passes_over_2099(dataset_with_2099):
+    # the machine's clock lies between 2024 and 2099 for as long as this test matters
+    ws, ds = dataset_with_2099
+    row = headline(ws.cursor(), ds).iloc[0].to_dict()
+    assert row["as_of"].date() == dt.date(2024, 4, 3)
+    assert (row["customers"], row["future_rows"]) == (3, 1)

@@ -8,12 +8,32 @@ import duckdb
 import pandas as pd
 
 
-def default_as_of(con: duckdb.DuckDBPyConnection, dataset_id: int) -> dt.date | None:
-    """DESIGN §4's default as-of date D: the date of the dataset's last transaction."""
+def default_as_of(
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, today: dt.date | None = None
+) -> dt.date | None:
+    """The default as-of date D: the last transaction date that is not in the future.
+
+    DESIGN §4 defaults D to the dataset's last transaction date. A single mistyped date (2099
+    for 2019) would then move every metric to a day nobody has lived yet, so rows dated after
+    ``today`` (the server's clock unless given) are passed over: D is the last date on or
+    before today, and the rows after it stay out of every metric until their day comes, as
+    the load warning promises. When every row lies after today, D is today, so nothing is
+    counted and the pages say how many rows lie after the as-of date. None without rows.
+
+    Every place that picks a default as-of date (the sidebar, ``summary``, ``fit``) calls this.
+    """
+    today = today or dt.date.today()
     row = con.execute(
-        "select max(date)::date from transactions where dataset_id = ?", [dataset_id]
+        """
+        select (max(date) filter (where date < $today::date + interval 1 day))::date,
+               count(*)
+        from transactions where dataset_id = $ds
+        """,
+        {"ds": dataset_id, "today": today},
     ).fetchone()
-    return None if row is None or row[0] is None else row[0]
+    if row is None or not row[1]:
+        return None
+    return row[0] if row[0] is not None else today
 
 
 def date_range(con: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[dt.date, dt.date] | None:
@@ -28,7 +48,8 @@ def date_range(con: duckdb.DuckDBPyConnection, dataset_id: int) -> tuple[dt.date
 def headline(
     con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date | None = None
 ) -> pd.DataFrame:
-    """One row with the dataset's numbers up to the end of day ``as_of`` (default: last date).
+    """One row with the dataset's numbers up to the end of day ``as_of`` (default:
+    :func:`default_as_of`, the last date not after today).
 
     Columns: as_of (date), customers (customers with at least one order — a customer with only
     returns is not one), orders (distinct orders, returns excluded), net_revenue (all amounts,

@@ -68,6 +68,21 @@ def dataset_dates(
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
+def default_as_of(
+    workspace: str, dataset_id: int, version: int, today: dt.date
+) -> dt.date | None:
+    """``retention.metrics.default_as_of``: the last transaction date not after ``today``.
+
+    ``today`` is part of the key, so the default moves on when a future-dated row's day comes.
+    """
+    con = open_workspace(workspace).cursor()
+    try:
+        return _as_date(metrics.default_as_of(con, dataset_id, today=today))
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
 def active_customer_count(
     workspace: str, dataset_id: int, version: int, as_of: dt.date, window_days: int
 ) -> int:

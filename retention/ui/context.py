@@ -22,7 +22,7 @@ from retention.ui import cached
 DATASET_KEY = "active_dataset_id"
 AS_OF_KEY = "as_of"
 WINDOW_KEY = "window_days"
-# (dataset id, its last date) the as-of date was defaulted for; a change resets the as-of.
+# (dataset id, its default as-of date) the as-of date was set for; a change resets the as-of.
 AS_OF_BASIS_KEY = "_as_of_basis"
 PENDING_DATASET_KEY = "_pending_dataset_id"
 
@@ -63,7 +63,8 @@ def current() -> Context:
             dataset = None
     as_of = None
     if dataset is not None:
-        as_of = state.get(AS_OF_KEY) or cached.dataset_dates(*ws.fingerprint(dataset))[1]
+        as_of = state.get(AS_OF_KEY) or cached.default_as_of(*ws.fingerprint(dataset),
+                                                             dt.date.today())
     window = int(state.get(WINDOW_KEY) or DEFAULT_WINDOW_DAYS)
     return Context(workspace=ws, dataset=dataset, as_of=as_of, window_days=window)
 

@@ -6,12 +6,18 @@ page, so it must stay cheap: dataset lists and dates come from small queries or 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import logging
+import math
 import os
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import streamlit as st
@@ -38,33 +44,124 @@ log = logging.getLogger(__name__)
 DATA_PAGE = "views/data.py"
 HOME_PAGE = "views/home.py"
 SIGNED_IN_KEY = "_signed_in_token"
-# A wrong password costs this long, so guessing from a script is slow.
-FAILED_SIGN_IN_DELAY = 1.0
 MAX_WINDOW_DAYS = 3650
+# The password value .streamlit/secrets.toml.example shows; the gate refuses to use it.
+PASSWORD_PLACEHOLDER = "REPLACE-WITH-A-LONG-RANDOM-PASSPHRASE"
+# Wrong passwords allowed per sliding window, from one client address and on the whole server.
+SIGN_IN_WINDOW_SECONDS = 60.0
+MAX_FAILURES_PER_CLIENT = 5
+MAX_FAILURES_PER_SERVER = 20
+# How often finished downloads are cleared from Streamlit's media store (see sweep_downloads).
+DOWNLOAD_SWEEP_SECONDS = 15.0
 
 
 def configure_page() -> None:
-    """Language for this run (it is per thread), then title, icon and wide layout."""
+    """Language for this run (it is per thread), then title, icon and wide layout; makes sure
+    the download sweeper of this server process runs."""
     try:
         set_language(os.environ.get("RETENTION_LANG") or DEFAULT_LANGUAGE)
     except ValueError:
         set_language(DEFAULT_LANGUAGE)
     st.set_page_config(page_title=t("Retention"), page_icon=":material/loyalty:", layout="wide")
+    download_sweeper()
+
+
+# -- downloads ----------------------------------------------------------------------------------
+
+
+def sweep_downloads() -> None:
+    """One pass of Streamlit's own clean-up of files no session shows any more.
+
+    Streamlit serves a download at /media/<id> to anyone who has the address, signed in or not,
+    for as long as it holds the file. A file a download button built on its click is held by
+    no session: Streamlit marks it at the end of the next script run of any session and
+    deletes it at the one after, which on a quiet server can be hours away. This is the same
+    pass (thread-safe, run by Streamlit from every session's thread); calling it on a clock
+    bounds how long a downloaded file stays reachable. Files that a live page still shows are
+    never touched.
+    """
+    from streamlit import runtime
+
+    if runtime.exists():
+        runtime.get_instance().media_file_mgr.remove_orphaned_files()
+
+
+@st.cache_resource(show_spinner=False)
+def download_sweeper() -> threading.Thread:
+    """The process's one daemon thread running :func:`sweep_downloads` every
+    ``DOWNLOAD_SWEEP_SECONDS``: a built download is gone at most two sweeps (30 s) after it
+    was built, sooner when other sessions run (each run ends with the same pass)."""
+
+    def run() -> None:
+        while True:
+            time.sleep(DOWNLOAD_SWEEP_SECONDS)
+            try:
+                sweep_downloads()
+            except Exception:  # a failed pass must not end the sweeping
+                log.exception("download sweep failed")
+
+    thread = threading.Thread(target=run, name="retention-download-sweeper", daemon=True)
+    thread.start()
+    return thread
 
 
 # -- sign-in ------------------------------------------------------------------------------------
 
 
-def required_password() -> str | None:
-    """The shared password, from secrets ``[retention_auth] password`` or ``RETENTION_PASSWORD``.
+class SignInSetupError(Exception):
+    """The sign-in set-up cannot be trusted; the dashboard stays closed until it is fixed."""
 
-    ``[auth]`` is left alone: Streamlit reserves it for ``st.login`` (OIDC).
-    """
+
+def _secrets() -> dict[str, Any]:
+    """Streamlit's secrets as a plain dict; {} when there is no secrets file at all."""
     try:
-        password = st.secrets["retention_auth"].get("password")
-    except (KeyError, FileNotFoundError, AttributeError):
-        password = None
-    return str(password) if password else os.environ.get("RETENTION_PASSWORD") or None
+        return st.secrets.to_dict()
+    except FileNotFoundError as exc:  # StreamlitSecretNotFoundError: missing or unreadable
+        if getattr(exc, "error_id", None) == "no-secrets-found":
+            return {}
+        log.exception("secrets cannot be read")
+        raise SignInSetupError(
+            t("The secrets file (.streamlit/secrets.toml) cannot be read; the server log says "
+              "why. Fix the file and restart the dashboard.")
+        ) from exc
+
+
+def required_password() -> str | None:
+    """The shared password: secrets ``[retention_auth] password``, else ``RETENTION_PASSWORD``.
+
+    None when neither is set: the dashboard is open (one user on their own machine). Raises
+    :class:`SignInSetupError` when the secrets ask for a sign-in that cannot be trusted — an
+    unreadable file, ``[retention_auth]`` without a password, the example's placeholder, or a
+    ``password`` at the top level or under ``[auth]`` (the old example's place; ``[auth]`` is
+    Streamlit's, for ``st.login``): a slip in the set-up must close the gate, never open it.
+    """
+    secrets = _secrets()
+    section = secrets.get("retention_auth")
+    if section is not None:
+        password = section.get("password") if isinstance(section, dict) else None
+        if not isinstance(password, str) or not password:
+            raise SignInSetupError(
+                t("The [retention_auth] section of .streamlit/secrets.toml has no password. "
+                  "Add a line password = \"…\" with a long passphrase under it."))
+        if password.strip() == PASSWORD_PLACEHOLDER:
+            raise SignInSetupError(
+                t("The password in .streamlit/secrets.toml is still the example's placeholder. "
+                  "Replace it with a long passphrase of your own."))
+        return password
+    auth = secrets.get("auth")
+    if "password" in secrets or (isinstance(auth, dict) and "password" in auth):
+        raise SignInSetupError(
+            t("The password in .streamlit/secrets.toml is not under [retention_auth], where "
+              "this dashboard reads it. Put the line [retention_auth] above it."))
+    return os.environ.get("RETENTION_PASSWORD") or None
+
+
+def _password_required() -> bool:
+    """True when a sign-in is set up, or its set-up is broken (then the gate is shut anyway)."""
+    try:
+        return required_password() is not None
+    except SignInSetupError:
+        return True
 
 
 def _token(password: str) -> str:
@@ -74,26 +171,127 @@ def _token(password: str) -> str:
 
 def signed_in() -> bool:
     """True when no password is configured or this session has entered the current one."""
-    password = required_password()
+    try:
+        password = required_password()
+    except SignInSetupError:
+        return False
     if password is None:
         return True
     return hmac.compare_digest(st.session_state.get(SIGNED_IN_KEY, ""), _token(password))
 
 
+class SignInThrottle:
+    """Wrong passwords counted across every session of this server, in a sliding window.
+
+    Each client address may make ``per_client`` wrong guesses per ``window`` seconds and the
+    whole server ``per_server``; beyond either, an attempt is refused, without looking at the
+    password, until the oldest failure leaves the window. An admitted attempt counts as a
+    failure at once (so sessions guessing in parallel cannot overshoot) and a right password
+    takes it back. Only list work happens under the lock; nothing sleeps or waits there.
+    """
+
+    def __init__(self, *, window: float = SIGN_IN_WINDOW_SECONDS,
+                 per_client: int = MAX_FAILURES_PER_CLIENT,
+                 per_server: int = MAX_FAILURES_PER_SERVER,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.window, self.per_client, self.per_server = window, per_client, per_server
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._server: deque[float] = deque()
+        self._clients: dict[str, deque[float]] = {}
+
+    def _expire(self, now: float) -> None:
+        cutoff = now - self.window
+        for failures in (self._server, *self._clients.values()):
+            while failures and failures[0] <= cutoff:
+                failures.popleft()
+        for client in [c for c, failures in self._clients.items() if not failures]:
+            del self._clients[client]
+
+    def _wait(self, client: str, now: float) -> float:
+        waits = [0.0]
+        for failures, limit in ((self._clients.get(client, ()), self.per_client),
+                                (self._server, self.per_server)):
+            if len(failures) >= limit:  # the failure that must leave the window first
+                waits.append(failures[len(failures) - limit] + self.window - now)
+        return max(waits)
+
+    def wait_seconds(self, client: str) -> float:
+        """Seconds before ``client`` may try a password (0.0: now), counting nothing."""
+        now = self.clock()
+        with self._lock:
+            self._expire(now)
+            return self._wait(client, now)
+
+    def admit(self, client: str) -> float:
+        """0.0 when ``client`` may check a password now (the attempt is counted as a failure
+        until :meth:`forgive`), else the seconds to wait (nothing is counted)."""
+        now = self.clock()
+        with self._lock:
+            self._expire(now)
+            wait = self._wait(client, now)
+            if wait <= 0:
+                self._server.append(now)
+                self._clients.setdefault(client, deque()).append(now)
+            return wait
+
+    def forgive(self, client: str) -> None:
+        """Take back ``client``'s latest admitted attempt: its password was right."""
+        with self._lock:
+            failures = self._clients.get(client)
+            if failures:
+                stamp = failures.pop()
+                with contextlib.suppress(ValueError):
+                    self._server.remove(stamp)
+
+    def reset(self) -> None:
+        """Forget every failure (tests; a restart does the same)."""
+        with self._lock:
+            self._server.clear()
+            self._clients.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def sign_in_throttle() -> SignInThrottle:
+    """The one throttle of this server process, shared by every session."""
+    return SignInThrottle()
+
+
+def _client_address() -> str:
+    # Streamlit's view of the connection ("" on localhost). Forwarded-for headers are not
+    # used: a client can write them, and would get a fresh allowance with each made-up value.
+    # Behind a reverse proxy every client shares the proxy's address, which only makes the
+    # limit stricter. (AppTest's mock runtime answers with a non-string: no address either.)
+    address = st.context.ip_address
+    return address if isinstance(address, str) else ""
+
+
 def sign_in_page() -> None:
     """A password form; on success the session is marked signed in and the app reruns."""
-    password = required_password() or ""
     st.title(t("Sign in"))
+    try:
+        password = required_password() or ""
+    except SignInSetupError as exc:
+        st.error(t("Sign-in is not set up correctly, so this dashboard stays closed. {reason} "
+                   "If you are not its owner, tell them.", reason=md_escape(exc)))
+        return
     st.caption(t("This dashboard is shared with your team. Ask its owner for the password."))
     with st.form("sign_in"):
         entered = st.text_input(t("Password"), type="password", key="sign_in_password")
         submitted = st.form_submit_button(t("Sign in"), type="primary")
-    if submitted:
-        if hmac.compare_digest(entered.encode("utf-8"), password.encode("utf-8")):
-            st.session_state[SIGNED_IN_KEY] = _token(password)
-            st.rerun()
-        time.sleep(FAILED_SIGN_IN_DELAY)
-        st.error(t("That password is not right. Check it and try again."))
+    if not submitted:
+        return
+    throttle, client = sign_in_throttle(), _client_address()
+    wait = throttle.admit(client)
+    if wait > 0:
+        st.error(t("Too many wrong passwords were tried in the last minute, so signing in is "
+                   "paused. Try again in {seconds} seconds.", seconds=math.ceil(wait)))
+        return
+    if hmac.compare_digest(entered.encode("utf-8"), password.encode("utf-8")):
+        throttle.forgive(client)
+        st.session_state[SIGNED_IN_KEY] = _token(password)
+        st.rerun()
+    st.error(t("That password is not right. Check it and try again."))
 
 
 def navigation_pages() -> list[st.Page]:
@@ -165,8 +363,10 @@ def offer_first_run_sample(ws: Workspace) -> None:
 def sidebar(ws: Workspace) -> None:
     """Dataset picker, as-of date and activity window, kept in session state (context keys).
 
-    The as-of date defaults to the dataset's last transaction date, and goes back to it when
-    another dataset is picked or the data's last date changes (a replace or append).
+    The as-of date defaults to the dataset's last transaction date that is not after today
+    (``metrics.default_as_of``: a mistyped 2099 does not move every number), and goes back to
+    it when another dataset is picked or that default changes (a replace or append, or the
+    day of a future-dated row comes). It may be moved up to the last date in the data.
     """
     state = st.session_state
     apply_pending_dataset()
@@ -184,19 +384,23 @@ def sidebar(ws: Workspace) -> None:
                    "Data page."),
         )
         dataset = by_id[dataset_id]
-        first, last = cached.dataset_dates(*ws.fingerprint(dataset))
-        if last is not None:
-            basis = (dataset.dataset_id, last)
+        fingerprint = ws.fingerprint(dataset)
+        first, last = cached.dataset_dates(*fingerprint)
+        default = cached.default_as_of(*fingerprint, dt.date.today())
+        if first is not None and last is not None and default is not None:
+            basis = (dataset.dataset_id, default)
             if state.get(AS_OF_BASIS_KEY) != basis or AS_OF_KEY not in state:
-                state[AS_OF_KEY] = last
+                state[AS_OF_KEY] = default
                 state[AS_OF_BASIS_KEY] = basis
-            latest = max(last, dt.date.today())
-            if state[AS_OF_KEY] is not None and not first <= state[AS_OF_KEY] <= latest:
-                state[AS_OF_KEY] = last
+            # the default is before the first row when every row lies after today
+            earliest, latest = min(first, default), max(last, dt.date.today())
+            if state[AS_OF_KEY] is not None and not earliest <= state[AS_OF_KEY] <= latest:
+                state[AS_OF_KEY] = default
             st.date_input(
-                t("As of"), key=AS_OF_KEY, min_value=first, max_value=latest,
+                t("As of"), key=AS_OF_KEY, min_value=earliest, max_value=latest,
                 help=t("Numbers are computed as on this day: purchases after it are left out. "
-                       "It starts at the dataset's last purchase date."),
+                       "It starts at the dataset's last purchase date that is not in the "
+                       "future; move it later to count purchases dated after today."),
             )
         if WINDOW_KEY not in state:
             state[WINDOW_KEY] = DEFAULT_WINDOW_DAYS
@@ -207,7 +411,7 @@ def sidebar(ws: Workspace) -> None:
                    "days up to and including it. {days} days is the usual choice.",
                    days=DEFAULT_WINDOW_DAYS),
         )
-        if required_password() is not None:
+        if _password_required():
             st.button(t("Sign out"), on_click=_sign_out, icon=":material/logout:")
 
 

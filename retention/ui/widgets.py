@@ -19,18 +19,16 @@ def download_buttons(
 ) -> None:
     """Two buttons side by side: the table as CSV and as Excel, formula-neutralised.
 
-    ``df`` is a DataFrame (the files are built now; fine for small tables) or a function
-    returning one (the file is built only when the button is clicked, for big tables such as
-    every rejected row). ``file_stem`` may be user text: it is cleaned into a safe file name.
-    Widget keys are ``{key}_csv`` and ``{key}_xlsx``.
+    ``df`` is a DataFrame or a function returning one (for big tables such as every rejected
+    row). Either way the file is built only when its button is clicked: Streamlit serves a
+    download from /media without asking for the sign-in, so a file should exist on the server
+    only for the moment it is fetched (README, "Hosting"). ``file_stem`` may be user text: it
+    is cleaned into a safe file name. Widget keys are ``{key}_csv`` and ``{key}_xlsx``.
     """
     stem = safe_file_stem(file_stem)
-    if callable(df):
-        produce = df
-        csv_data: bytes | Callable[[], bytes] = lambda: to_csv_bytes(produce())  # noqa: E731
-        xlsx_data: bytes | Callable[[], bytes] = lambda: to_xlsx_bytes(produce())  # noqa: E731
-    else:
-        csv_data, xlsx_data = to_csv_bytes(df), to_xlsx_bytes(df)
+    produce = df if callable(df) else lambda: df
+    csv_data: Callable[[], bytes] = lambda: to_csv_bytes(produce())  # noqa: E731
+    xlsx_data: Callable[[], bytes] = lambda: to_xlsx_bytes(produce())  # noqa: E731
     with st.container(horizontal=True):
         # on_click="ignore": saving a file should not rerun the page and lose its state.
         st.download_button(
