@@ -54,7 +54,7 @@ def import_dir(workspace_path: str | Path) -> Path:
         return Path(configured).expanduser().resolve()
     workspace = Path(str(workspace_path))
     base = DEFAULT_WORKSPACE if str(workspace_path) == ":memory:" else workspace
-    return (base.expanduser().resolve().parent / "import")
+    return base.expanduser().resolve().parent / "import"
 
 
 def list_files(folder: Path) -> list[ServerFile]:
@@ -92,7 +92,7 @@ def resolve(folder: Path, name: str) -> ServerFile:
     root = folder.resolve()
     path = root / name
     real = path.resolve()
-    if real.parent != root and root not in real.parents:
+    if root not in real.parents:
         raise ImportNameError(
             t("{name} is a link to a file outside the import folder; copy the file itself into "
               "the folder.", name=name)
