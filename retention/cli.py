@@ -3,6 +3,13 @@
 Scripts and schedulers depend on it: each command prints one JSON object on stdout and exits 0,
 or prints a sentence on stderr and exits non-zero (1: the data or file is at fault, 2: the
 command line is). Progress goes to stderr so stdout stays machine-readable.
+
+Numbers in the JSON carry full precision: a script rounds for display, the contract does not.
+
+While the dashboard runs it holds its workspace open, and DuckDB lets one program at a time
+open a file, so every command on that workspace fails; the sentence then says which program
+holds it and where a file can be loaded instead (the dashboard's Data page and its import
+folder).
 """
 
 from __future__ import annotations
@@ -16,9 +23,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from retention.i18n import t
+from retention.import_folder import import_dir
 from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, load_file
 from retention.ingest.loader import detect_options, prepare
-from retention.store import DatasetNotFound, close_workspace, open_workspace
+from retention.store import (
+    DatasetNotFound,
+    WorkspaceInUse,
+    WorkspaceUnavailable,
+    close_workspace,
+    open_workspace,
+)
 from retention.summary import dataset_summary
 
 
@@ -27,11 +42,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except (IngestError, DatasetNotFound, ValueError) as exc:
+    except WorkspaceInUse as exc:
+        print(f"error: {_in_use_sentence(exc)}", file=sys.stderr)
+        return 1
+    except (IngestError, DatasetNotFound, WorkspaceUnavailable, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         close_workspace(getattr(args, "db", None))
+
+
+def _in_use_sentence(exc: WorkspaceInUse) -> str:
+    """One sentence: who holds the workspace, and what to do instead."""
+    holder = (t("another program (PID {pid})", pid=exc.pid) if exc.pid is not None
+              else t("another program"))
+    return t(
+        "The workspace {path} is held by {holder}, most likely the running dashboard, and "
+        "DuckDB lets only one program at a time open it: load the file on the dashboard's Data "
+        "page instead (a big one: copy it to {folder} and pick it under “Files on the "
+        "server”), or stop the dashboard first, or give this command another workspace with "
+        "--db.",
+        path=exc.path, holder=holder, folder=import_dir(exc.path),
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

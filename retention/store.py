@@ -1,7 +1,15 @@
 """The DuckDB workspace: one file holding many datasets, their versions and their rows.
 
 Why one DuckDB file per workspace: a marketer's laptop needs no server, and a team's server needs
-only a shared path (or an ``md:`` MotherDuck name) — the same connection code serves both.
+only a shared path — the same connection code serves both. MotherDuck (``md:`` names) is refused
+with a sentence: its published clients stop at DuckDB 1.5 and this project pins 2.0, so nothing
+here could be tested against it.
+
+Why a sentence when the file is locked: DuckDB lets one process at a time hold a workspace file
+open for writing (and a process that only reads cannot open it while another one writes). The
+dashboard keeps its workspace open for as long as it runs, so a second program (the command
+line, a second dashboard) gets :class:`WorkspaceInUse`, which names the file and the other
+process, instead of DuckDB's raw error.
 
 Why one connection per workspace per process, and a cursor per caller: DuckDB allows one
 read-write connection to a file per process; cursors are cheap, independent connections to the
@@ -19,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -183,6 +192,67 @@ class DatasetNotFound(LookupError):
     """Raised when a dataset name or id is not in the workspace."""
 
 
+class WorkspaceUnavailable(duckdb.Error):
+    """The workspace cannot be opened; the message is a sentence for the user.
+
+    A ``duckdb.Error``, so a caller that already catches DuckDB's errors on open (the app's
+    frame) catches this too.
+    """
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class WorkspaceInUse(WorkspaceUnavailable, duckdb.IOException):
+    """Another process holds the workspace file's lock (most often the running dashboard).
+
+    ``pid`` and ``program`` are the holder's, as DuckDB reports them (None when it does not).
+    """
+
+    def __init__(self, path: str, pid: int | None, program: str | None) -> None:
+        holder = (t("another program (PID {pid})", pid=pid) if pid is not None
+                  else t("another program"))
+        super().__init__(
+            t("The workspace {path} is in use by {holder}: DuckDB lets only one program at a "
+              "time open a workspace file.", path=path, holder=holder),
+            path,
+        )
+        self.pid = pid
+        self.program = program
+
+
+# DuckDB 2.0 on a held lock: 'IO Error: Could not set lock on file "/x.duckdb": Conflicting
+# lock is held in /usr/bin/python3.11 (PID 4242). See also https://duckdb.org/...'
+_LOCK_ERROR = re.compile(r"Could not set lock on file")
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+# DuckDB's prefixes for MotherDuck databases
+_MOTHERDUCK_PREFIXES = ("md:", "motherduck:")
+
+
+def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with a sentence for the two ways a workspace cannot be opened that a
+    user can do something about: a MotherDuck name, and a file another process holds."""
+    if path.lower().startswith(_MOTHERDUCK_PREFIXES):
+        raise WorkspaceUnavailable(
+            t("MotherDuck does not support DuckDB 2.0 yet, so the workspace {path} cannot be "
+              "opened; use a local workspace file instead.", path=path),
+            path,
+        )
+    try:
+        return duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if not _LOCK_ERROR.search(message):
+            raise
+        found = _LOCK_HOLDER.search(message)
+        raise WorkspaceInUse(
+            path,
+            pid=int(found["pid"]) if found else None,
+            program=found["program"] if found else None,
+        ) from exc
+
+
 class Workspace:
     """A DuckDB workspace file. Create through :func:`open_workspace`, not directly.
 
@@ -192,9 +262,9 @@ class Workspace:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
         self.read_only = read_only
-        if not self.path.startswith("md:") and self.path != ":memory:":
+        if not self.path.lower().startswith(_MOTHERDUCK_PREFIXES) and self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(self.path, read_only=read_only)
+        self._con = _connect(self.path, read_only)
         self._lock = threading.Lock()
         if not read_only:
             self._migrate()
@@ -372,8 +442,8 @@ def workspace_path(path: str | Path | None = None) -> str:
     """The workspace to use: the argument, else ``RETENTION_DB``, else the default file."""
     chosen = path or os.environ.get("RETENTION_DB") or DEFAULT_WORKSPACE
     chosen = str(chosen)
-    if chosen.startswith("md:") or chosen == ":memory:":
-        return chosen
+    if chosen.lower().startswith(_MOTHERDUCK_PREFIXES) or chosen == ":memory:":
+        return chosen  # not a file: opening it says why it cannot be used
     return str(Path(chosen).expanduser().resolve())
 
 

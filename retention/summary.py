@@ -1,7 +1,8 @@
 """The ``summary`` command's JSON: one dictionary of a dataset's key numbers (DESIGN §5).
 
 Each metric family contributes its keys through one function here, so the command line and any
-other caller (a scheduled export, a test) get the same numbers the pages show.
+other caller (a scheduled export, a test) get the same numbers the pages show. Numbers carry
+full precision (a machine contract); whoever shows them rounds them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def dataset_summary(
         "currency": dataset.currency,
         "customers": int(head["customers"]),
         "orders": int(head["orders"]),
-        "net_revenue": round(float(head["net_revenue"]), 2),
+        "net_revenue": float(head["net_revenue"]),
         "returns": int(head["returns"]),
     }
     if as_of is not None:
@@ -60,20 +61,20 @@ def _retention_and_ltv(
     today = metrics.ltv_today(con, dataset_id, as_of=as_of, window_days=window_days,
                               monthly=monthly)
 
-    def rounded(column: str, digits: int) -> float | None:
+    def factor(column: str) -> float | None:
         if today.empty or today[column].isna().iloc[0]:
             return None
-        return round(float(today[column].iloc[0]), digits)
+        return float(today[column].iloc[0])
 
     return {
         "crr_by_month": metrics.crr_by_month(con, dataset_id, as_of=as_of,
                                              window_days=window_days, monthly=monthly),
         "ltv": {
-            "avg_check": rounded("avg_check", 2),
-            "purchases_per_month": rounded("purchases_per_month", 4),
-            "margin": rounded("margin", 4),
-            "lifetime_months": rounded("lifetime_months", 2),
-            "ltv": rounded("ltv", 2),
+            "avg_check": factor("avg_check"),
+            "purchases_per_month": factor("purchases_per_month"),
+            "margin": factor("margin"),
+            "lifetime_months": factor("lifetime_months"),
+            "ltv": factor("ltv"),
         },
     }
 
@@ -89,5 +90,5 @@ def _ladder_and_pareto(
     return {
         "ladder": {row.step: None if pd.isna(row.customers) else int(row.customers)
                    for row in counts.itertuples()},
-        "pareto_top20_share": None if pd.isna(share) else round(float(share), 6),
+        "pareto_top20_share": None if pd.isna(share) else float(share),
     }

@@ -9,6 +9,7 @@ from conftest import TINY_PURCHASES
 
 from retention.ingest import load_file
 from retention.ui import data_page
+from retention.ui.text import md_escape
 
 
 @pytest.fixture
@@ -128,15 +129,19 @@ def test_a_load_that_fails_shows_the_reason_and_changes_nothing(data_app, worksp
     assert workspace.datasets() == before
 
 
-def test_a_file_over_the_upload_limit_points_to_the_command_line(data_app, workspace,
-                                                                monkeypatch):
+def test_a_file_over_the_upload_limit_points_to_the_import_folder(data_app, workspace,
+                                                                 workspace_db, monkeypatch):
     monkeypatch.setattr(data_page, "upload_limit_mb", lambda: 0.001)  # about 1 KB
 
     at = upload(data_app, "big.csv", TINY_PURCHASES + "C9,2025-01-01,1.00,O9\n" * 100)
 
     message = at.error[0].value
     assert "more than the 0.001 MB this page accepts" in message
-    assert "python -m retention ingest PATH" in message
+    # the command line cannot open the workspace while the app runs: the folder can
+    folder = md_escape(str(workspace_db.parent / "import"))
+    assert (f"Copy the file to {folder} on the server, then pick it under “Files on the "
+            "server” above") in message
+    assert "python -m" not in message
     assert not at.subheader, "no detection, preview or mapping for a refused file"
     assert not [b for b in at.button if (b.key or "").startswith("load_")]
     assert workspace.datasets() == []
@@ -150,7 +155,12 @@ def test_changing_a_reading_option_reinspects_the_file(data_app):
     delimiter.set_value(",").run()
 
     assert list(at.dataframe[0].value.columns) == ["line", "customer_id;date;amount"]
-    assert "No column could be used as" in at.warning[0].value
+    # in the page's words: the controls to use, not the command line's --map
+    assert md_escape(
+        "No column could be used as Purchase date, Amount (net line value). The "
+        "file's columns are: 'customer_id;date;amount'. Choose them under “Columns” above; an "
+        "amount can also come from Quantity and Unit price under “Purchase details”."
+    ) in [w.value for w in at.warning]
     assert load_button(at).disabled
 
 
@@ -330,3 +340,147 @@ def test_a_new_load_becomes_the_active_and_managed_dataset(data_app, workspace,
     assert at.sidebar.selectbox(key="active_dataset_id").value == other.dataset_id
     assert at.selectbox(key="manage_dataset_id").value == other.dataset_id
     assert at.sidebar.date_input(key="as_of").value == dt.date(2025, 6, 30)
+
+
+# -- the currency question ------------------------------------------------------------------------
+
+
+def currency_box(at):
+    # the load's control (currency_{file}_…), not a listed dataset's (currency_of_{id})
+    [box] = [s for s in at.selectbox
+             if (s.key or "").startswith("currency_") and not s.key.startswith("currency_of_")]
+    return box
+
+
+def test_a_file_without_currency_signs_asks_for_the_currency_before_the_load(data_app,
+                                                                              workspace):
+    at = upload(data_app, "shop.csv", TINY_PURCHASES)  # amounts are plain numbers
+
+    question = ("We could not tell the currency from the file. Choose it under “Currency of "
+                "the amounts” before loading; left as “Not specified”, money is shown as plain "
+                "numbers.")
+    assert [w.value for w in at.warning] == [question]
+    assert "**Currency:** not found in the file — choose it under “Currency of the amounts” " \
+           "below" in at.markdown[0].value
+    box = currency_box(at)
+    assert (box.label, box.value) == ("Currency of the amounts", None)  # the control it names
+
+    box.set_value("EUR").run()
+    assert not at.warning, "answered: the question goes away"
+    at = click_load(at)
+
+    assert workspace.dataset("shop").currency == "EUR"
+
+
+def test_a_currency_written_in_the_file_is_preset_and_not_asked(data_app, workspace):
+    at = upload(data_app, "usd.csv", "customer_id,date,amount\nC1,2025-01-05,$100.00\n"
+                                     "C2,2025-01-06,$50.00\n")
+
+    assert currency_box(at).value == "USD"
+    assert not at.warning
+    click_load(at)
+    assert workspace.dataset("usd").currency == "USD"
+
+
+def test_adding_to_a_dataset_presets_its_currency_and_does_not_ask(data_app, workspace,
+                                                                   tiny_purchases_csv):
+    load_file(workspace, tiny_purchases_csv, dataset="shop", currency="RUB")
+    at = upload(data_app, "shop.csv", "customer_id,date,amount,order_id\nC4,2025-03-05,70,O5\n")
+
+    assert currency_box(at).value == "RUB"
+    assert not at.warning
+
+
+# -- files on the server (the import folder) ------------------------------------------------------
+
+
+@pytest.fixture
+def import_folder(workspace_db, monkeypatch):
+    """The import folder beside the test's workspace (the default), with no setting."""
+    monkeypatch.delenv("RETENTION_IMPORT_DIR", raising=False)
+    return workspace_db.parent / "import"
+
+
+def server_files(at):
+    [where] = [r for r in at.radio if r.key == data_page.SOURCE_KEY]
+    where.set_value("server").run()
+    assert not at.exception
+    return at
+
+
+def test_a_file_in_the_import_folder_is_listed_and_loads_in_place(data_app, workspace,
+                                                                  import_folder):
+    import_folder.mkdir()
+    (import_folder / "big shop.csv").write_text(TINY_PURCHASES, encoding="utf-8")
+    (import_folder / "notes.docx").write_bytes(b"not a table")  # not a kind the loader reads
+    (import_folder / ".partial.csv").write_text("being copied", encoding="utf-8")
+
+    at = server_files(data_app)
+
+    listing = at.dataframe[0].value
+    assert listing["File"].tolist() == ["big shop.csv"]
+    assert listing["Size (MB)"].tolist() == ["< 0.1"]
+    picker = at.selectbox(key=data_page.SERVER_FILE_KEY)
+    assert (picker.options, picker.value) == (["big shop.csv"], None)
+    assert not at.subheader, "nothing is read before a file is picked"
+
+    picker.set_value("big shop.csv").run()
+    assert [s.value for s in at.subheader][:4] == ["What we detected", "Preview", "Columns",
+                                                   "Destination"]
+    assert at.text_input(key=[t.key for t in at.text_input
+                              if t.key.startswith("name_")][0]).value == "big shop"
+    at = click_load(at)
+
+    assert [text.value for text in at.text][0] == "Reading big shop.csv"
+    assert metric(at, "Rows loaded") == "6"
+    dataset = workspace.dataset("big shop")
+    assert (dataset.source_name, dataset.rows_loaded) == ("big shop.csv", 6)
+    assert (import_folder / "big shop.csv").exists(), "read in place, not moved"
+    assert ("This file is loaded. To load another file, pick it in the list above."
+            in [c.value for c in at.caption])
+
+
+def test_an_empty_import_folder_is_created_and_says_what_to_do(data_app, import_folder):
+    at = server_files(data_app)
+
+    assert import_folder.is_dir()
+    folder = md_escape(str(import_folder))
+    assert at.info[0].value == (f"There are no files in {folder} yet. Copy a CSV, TSV, TXT, "
+                                "Excel, Parquet or zip file there, then refresh the list.")
+
+
+def test_a_link_picks_a_server_file_and_a_name_with_dots_is_refused(app_test, workspace,
+                                                                    no_sample, import_folder):
+    import_folder.mkdir()
+    (import_folder / "shop.csv").write_text(TINY_PURCHASES, encoding="utf-8")
+    # a file beside the folder, the kind of thing ../ would reach
+    (import_folder.parent / "secret.csv").write_text(TINY_PURCHASES, encoding="utf-8")
+
+    at = app_test().run()
+    at.switch_page("views/data.py")
+    at.query_params[data_page.SERVER_FILE_PARAM] = "../secret.csv"  # /data?server_file=…
+    at.run()
+
+    assert not at.exception
+    assert at.error[0].value == md_escape(
+        "'../secret.csv' is not the name of a file in the import folder: only plain file names "
+        "from the list are accepted.")
+    assert at.selectbox(key=data_page.SERVER_FILE_KEY).value is None
+    assert not at.subheader, "nothing was read"
+
+    at.query_params[data_page.SERVER_FILE_PARAM] = "shop.csv"
+    at.run()
+    assert at.selectbox(key=data_page.SERVER_FILE_KEY).value == "shop.csv"
+    assert at.subheader[0].value == "What we detected"
+
+
+def test_a_link_leading_out_of_the_import_folder_is_not_offered(data_app, import_folder):
+    import_folder.mkdir()
+    outside = import_folder.parent / "secret.csv"
+    outside.write_text(TINY_PURCHASES, encoding="utf-8")
+    (import_folder / "escape.csv").symlink_to(outside)
+    (import_folder / "inside.csv").write_text(TINY_PURCHASES, encoding="utf-8")
+
+    at = server_files(data_app)
+
+    assert at.selectbox(key=data_page.SERVER_FILE_KEY).options == ["inside.csv"]

@@ -185,14 +185,15 @@ def test_no_orders_gives_no_periods(months):
     assert crr_by_period(con, ds, as_of=dt.date(2024, 12, 31), window_days=W).empty
 
 
-def test_summary_form_rounds_and_keeps_in_progress(months):
+def test_summary_form_keeps_full_precision_and_in_progress(months):
     con, ds = months
+    # a machine contract is not rounded: March's CRR is (4 − 2) / 3 × 100 = 200/3, not 66.67
     assert crr_by_month(con, ds, as_of=dt.date(2025, 4, 10), window_days=W) == [
         {"period": "2025-01", "start": 0, "end": 3, "new": 3, "crr": None, "strict": None,
          "in_progress": False},
-        {"period": "2025-02", "start": 3, "end": 3, "new": 2, "crr": 33.33, "strict": 33.33,
+        {"period": "2025-02", "start": 3, "end": 3, "new": 2, "crr": 100 / 3, "strict": 100 / 3,
          "in_progress": False},
-        {"period": "2025-03", "start": 3, "end": 4, "new": 2, "crr": 66.67, "strict": 33.33,
+        {"period": "2025-03", "start": 3, "end": 4, "new": 2, "crr": 200 / 3, "strict": 100 / 3,
          "in_progress": False},
         {"period": "2025-04", "start": 4, "end": 4, "new": 1, "crr": 75.0, "strict": 75.0,
          "in_progress": True},

@@ -279,8 +279,10 @@ def test_summary_gains_crr_by_month_and_ltv(plain):
     dataset = Dataset(dataset_id=ds, name="plain", version=1, source_name=None, file_hash=None,
                       currency=None, rows_loaded=19, rows_rejected=0)
     summary = dataset_summary(con, dataset, as_of=D, window_days=W)
-    assert summary["ltv"] == {"avg_check": 85.0, "purchases_per_month": 1.0667, "margin": 0.3,
-                              "lifetime_months": 5.54, "ltv": 150.65}
+    # full precision (a machine contract): T = 72/13, not 5.54
+    assert summary["ltv"] == pytest.approx({"avg_check": S, "purchases_per_month": C,
+                                            "margin": 0.3, "lifetime_months": T,
+                                            "ltv": S * C * 0.3 * T}, rel=1e-12)
     months = summary["crr_by_month"]
     assert [m["period"] for m in months] == ["2024-12"] + [f"2025-{m:02d}" for m in range(1, 13)]
     # January: S = {C, E}, E = {A, B, F} all new -> CRR 0, strict 0; August: S = {A, B},
@@ -302,8 +304,8 @@ def test_the_summary_command_prints_the_keys(tmp_path):
     run("ingest", str(path), "--db", db, "--dataset", "costed")
     summary = json.loads(run("summary", "--dataset", "costed", "--db", db, "--as-of",
                              "2025-12-31", "--window-days", str(W)).stdout)
-    assert summary["ltv"]["margin"] == round(P_COST, 4)
-    assert summary["ltv"]["ltv"] == round(S * C * P_COST * T, 2)
+    assert summary["ltv"]["margin"] == pytest.approx(P_COST, rel=1e-12)
+    assert summary["ltv"]["ltv"] == pytest.approx(S * C * P_COST * T, rel=1e-12)
     assert set(summary["crr_by_month"][0]) == {"period", "start", "end", "new", "crr", "strict",
                                                "in_progress"}
 

@@ -9,11 +9,11 @@ ctx = context.current()
 st.title(t("Data"))
 
 st.header(t("Load a file"))
-upload = data_page.upload_widget()
-if upload is not None:
-    inspection = data_page.inspection_section(upload)
+source = data_page.source_picker(ctx)
+if source is not None:
+    inspection = data_page.inspection_section(source)
     if inspection is not None:
-        data_page.load_section(ctx, upload, inspection)
+        data_page.load_section(ctx, source, inspection)
 
 st.header(t("Datasets"))
 datasets_panel.datasets_section(ctx)

@@ -193,7 +193,7 @@ def crr_by_month(
 ) -> list[dict[str, object]]:
     """DESIGN §5's ``crr_by_month`` for the ``summary`` command: one dict per calendar month,
     oldest first, {period "YYYY-MM", start (S), end (E), new (N), crr, strict (percent, None
-    when S = 0, rounded to 2 decimals), in_progress}. ``monthly`` is ``crr_by_period`` for
+    when S = 0, full precision), in_progress}. ``monthly`` is ``crr_by_period`` for
     months at the same as-of date and window, when the caller already has it."""
     frame = monthly if monthly is not None else crr_by_period(
         con, dataset_id, as_of=as_of, window_days=window_days, period="month")
@@ -203,8 +203,8 @@ def crr_by_month(
             "start": int(row.start_customers),
             "end": int(row.end_customers),
             "new": int(row.new_customers),
-            "crr": None if pd.isna(row.crr) else round(float(row.crr), 2),
-            "strict": None if pd.isna(row.strict) else round(float(row.strict), 2),
+            "crr": None if pd.isna(row.crr) else float(row.crr),
+            "strict": None if pd.isna(row.strict) else float(row.strict),
             "in_progress": bool(row.in_progress),
         }
         for row in frame.itertuples(index=False)

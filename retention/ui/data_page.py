@@ -1,11 +1,15 @@
-"""The Data page's loading flow: upload → what we detected → reading options → columns → load.
+"""The Data page's loading flow: pick a file (an upload, or a file of the server's import
+folder) → what we detected → reading options → columns → load.
 
-State lives in ``st.session_state`` keyed by the file's SHA-256, not by its bytes: the upload's
-hash is computed once per upload, inspections are kept per (hash, reading options), and every
-widget of the flow has the hash in its key, so a different file starts from fresh defaults.
+State lives in ``st.session_state`` keyed by the file's identity, not by its bytes: an upload's
+SHA-256 is computed once per upload, a server file is known by its name, size and modification
+time; inspections are kept per (identity, reading options), and every widget of the flow has
+the identity in its key, so a different file starts from fresh defaults.
 
 Uploaded bytes are written to a temporary file only while the ingest code reads them (it takes
-a path) and removed right after; the bytes themselves stay in Streamlit's upload manager.
+a path) and removed right after; the bytes themselves stay in Streamlit's upload manager. A
+file of the import folder is read where it lies (``retention.import_folder`` checks its name
+again every time it is read), so a file too big to upload loads while the dashboard runs.
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from retention.formatting import CURRENCIES, format_count
 from retention.i18n import current_language, t
+from retention.import_folder import ImportNameError, import_dir, list_files, resolve
 from retention.ingest import (
     DATE_FORMATS,
     DELIMITERS,
@@ -37,7 +43,7 @@ from retention.ingest import (
     inspect_file,
     load_file,
 )
-from retention.ingest.roles import ROLE_BY_NAME, Role, describe_missing, missing_required
+from retention.ingest.roles import ROLE_BY_NAME, Role, missing_required
 from retention.store import TRANSACTION_ROLES, DatasetNotFound
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.text import md_escape
@@ -47,7 +53,11 @@ log = logging.getLogger(__name__)
 
 UPLOAD_KEY = "data_upload"
 UPLOAD_TYPES = ["csv", "tsv", "txt", "xlsx", "xls", "parquet", "zip"]
-CLI_HINT = "python -m retention ingest PATH --dataset NAME"
+SOURCE_KEY = "data_source"
+SERVER_FILE_KEY = "data_server_file"
+# ``/data?server_file=NAME`` opens the page with that file of the import folder picked.
+SERVER_FILE_PARAM = "server_file"
+CURRENCY_LABEL = "Currency of the amounts"
 _UPLOAD_HASH_KEY = "_upload_hash"
 _INSPECTIONS_KEY = "_inspections"
 _LAST_LOAD_KEY = "_last_load"
@@ -60,13 +70,17 @@ def upload_limit_mb() -> float:
 
 
 @dataclass(frozen=True)
-class Upload:
-    """An uploaded file, identified by its content hash."""
+class Source:
+    """A file to load: an upload (``upload`` set) or a file of the import folder (``folder``
+    set). ``identity`` is a hex digest: the upload's SHA-256, or one of the server file's
+    folder, name, size and modification time (hashing a multi-GB file on every pick would
+    stall the page; the loader hashes it once, for its same-file check)."""
 
     name: str
     size: int
-    sha256: str
-    file: UploadedFile = field(compare=False, repr=False)
+    identity: str
+    upload: UploadedFile | None = field(default=None, compare=False, repr=False)
+    folder: Path | None = None
 
     @property
     def stem(self) -> str:
@@ -75,32 +89,138 @@ class Upload:
 
     @property
     def key(self) -> str:
-        """A widget-key prefix unique to this file's content."""
-        return self.sha256[:16]
+        """A widget-key prefix unique to this file."""
+        return self.identity[:16]
+
+    @contextmanager
+    def path(self) -> Iterator[Path]:
+        """A path the ingest code can read for as long as the block runs: a temporary copy of
+        an upload, or the server file itself (its name checked again now)."""
+        if self.folder is not None:
+            yield resolve(self.folder, self.name).path
+            return
+        assert self.upload is not None
+        handle, name = tempfile.mkstemp(prefix="retention-upload-", suffix=Path(self.name).suffix)
+        path = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(self.upload.getbuffer())
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
 class LastLoad:
     """A finished load kept for the report after the page reruns."""
 
-    sha256: str
+    identity: str
     file_name: str
     steps: tuple[str, ...]
     report: LoadReport
 
 
-# -- upload -------------------------------------------------------------------------------------
+# -- where the file is: upload or the server's import folder ------------------------------------
 
 
-def upload_widget() -> Upload | None:
+def source_picker(ctx: Context) -> Source | None:
+    """"Upload from this computer" or "Files on the server", then that source's widget.
+
+    Returns the file to load, or None while there is none (or it cannot be used, which the
+    widget has said).
+    """
+    folder = import_dir(ctx.workspace.path)
+    _follow_server_file_link(folder)
+    where = st.radio(
+        t("Where is the file?"), ["upload", "server"], horizontal=True, key=SOURCE_KEY,
+        format_func=lambda w: {"upload": t("Upload from this computer"),
+                               "server": t("Files on the server")}[w],
+    )
+    if where == "server":
+        return server_file_widget(folder)
+    return upload_widget(folder)
+
+
+def _follow_server_file_link(folder: Path) -> None:
+    """Apply ``?server_file=NAME`` once: pick that file under "Files on the server", or say why
+    the name is refused (only plain names of files in the import folder are accepted)."""
+    name = st.query_params.get(SERVER_FILE_PARAM)
+    if name is None:
+        return
+    del st.query_params[SERVER_FILE_PARAM]
+    st.session_state[SOURCE_KEY] = "server"
+    try:
+        st.session_state[SERVER_FILE_KEY] = resolve(folder, name).name
+    except ImportNameError as exc:
+        st.session_state.pop(SERVER_FILE_KEY, None)
+        st.error(md_escape(exc), icon=":material/block:")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / _MEGABYTE:,.1f}" if size >= _MEGABYTE / 10 else "< 0.1"
+
+
+def server_file_widget(folder: Path) -> Source | None:
+    """The import folder's files (name, size, modified) and a picker; None until one is
+    picked, or when the folder cannot be used (which is said)."""
+    shown = md_escape(str(folder))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        st.error(t("The import folder {folder} does not exist and cannot be created ({reason}). "
+                   "Ask whoever runs the dashboard to create it or to set "
+                   "`RETENTION_IMPORT_DIR` to another folder.",
+                   folder=shown, reason=md_escape(exc.strerror or exc)),
+                 icon=":material/error:")
+        return None
+    st.caption(t("Files copied to {folder} on the server (for example with scp or a file "
+                 "share). They are read where they lie, with no size limit: use this for files "
+                 "too big to upload.", folder=shown))
+    files = list_files(folder)
+    st.button(t("Refresh the list"), icon=":material/refresh:", key="data_server_refresh")
+    if not files:
+        st.info(t("There are no files in {folder} yet. Copy a CSV, TSV, TXT, Excel, Parquet or "
+                  "zip file there, then refresh the list.", folder=shown),
+                icon=":material/folder_open:")
+        st.session_state.pop(SERVER_FILE_KEY, None)
+        return None
+    st.dataframe(
+        pd.DataFrame({
+            t("File"): [f.name for f in files],
+            t("Size (MB)"): [_megabytes(f.size) for f in files],
+            t("Modified"): [f.modified for f in files],
+        }),
+        hide_index=True,
+        column_config={t("Modified"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+    )
+    names = [f.name for f in files]
+    if st.session_state.get(SERVER_FILE_KEY) not in names:
+        st.session_state.pop(SERVER_FILE_KEY, None)  # gone from the folder since it was picked
+    name = st.selectbox(t("File to load"), names, index=None, key=SERVER_FILE_KEY,
+                        placeholder=t("Choose a file from the list"))
+    if name is None:
+        return None
+    try:
+        chosen = resolve(folder, name)
+    except ImportNameError as exc:
+        st.error(md_escape(exc), icon=":material/block:")
+        return None
+    identity = hashlib.sha256(
+        "\x1f".join([str(folder), chosen.name, str(chosen.size), str(chosen.modified_ns)])
+        .encode("utf-8")
+    ).hexdigest()
+    return Source(name=chosen.name, size=chosen.size, identity=identity, folder=folder)
+
+
+def upload_widget(folder: Path) -> Source | None:
     """The file uploader; None when there is no file or it is over the size limit (which
-    shows an error pointing to the command line)."""
+    shows an error pointing to the import folder)."""
     limit = upload_limit_mb()
     uploaded = st.file_uploader(
         t("Purchase history file"), type=UPLOAD_TYPES, key=UPLOAD_KEY,
         help=t("CSV, TSV or TXT with any delimiter, Excel (.xlsx, .xls), Parquet, or a zip "
-               "holding one CSV. Up to {limit} MB here; bigger files load faster from a "
-               "terminal with `{cli}`.", limit=f"{limit:g}", cli=CLI_HINT),
+               "holding one CSV. Up to {limit} MB here; a bigger file loads from the server "
+               "under “Files on the server”.", limit=f"{limit:g}"),
     )
     state = st.session_state
     if uploaded is None:
@@ -109,11 +229,11 @@ def upload_widget() -> Upload | None:
         return None
     if uploaded.size > limit * _MEGABYTE:
         st.error(
-            t("{name} is {size} MB, more than the {limit} MB this page accepts. Load big files "
-              "from a terminal instead — `{cli}` streams the file straight into the workspace "
-              "— then pick the dataset here.",
+            t("{name} is {size} MB, more than the {limit} MB this page accepts. Copy the file to "
+              "{folder} on the server, then pick it under “Files on the server” above: it is "
+              "read there, with no size limit.",
               name=md_escape(uploaded.name), size=f"{uploaded.size / _MEGABYTE:,.1f}",
-              limit=f"{limit:g}", cli=CLI_HINT),
+              limit=f"{limit:g}", folder=md_escape(str(folder))),
             icon=":material/block:",
         )
         return None
@@ -122,36 +242,27 @@ def upload_widget() -> Upload | None:
         # Hash once per upload, not on every rerun: a 200 MB file takes a noticeable moment.
         known = (uploaded.file_id, hashlib.sha256(uploaded.getbuffer()).hexdigest())
         state[_UPLOAD_HASH_KEY] = known
-    return Upload(name=uploaded.name, size=uploaded.size, sha256=known[1], file=uploaded)
+    return Source(name=uploaded.name, size=uploaded.size, identity=known[1], upload=uploaded)
 
 
-@contextmanager
-def _temporary_copy(upload: Upload) -> Iterator[Path]:
-    """The upload written to a temporary file for as long as the block runs."""
-    handle, name = tempfile.mkstemp(prefix="retention-upload-", suffix=Path(upload.name).suffix)
-    path = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(upload.file.getbuffer())
-        yield path
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _inspect(upload: Upload, options: ReadOptions | None) -> Inspection:
-    """``inspect_file`` for this upload and options, remembered in the session by hash."""
+def _inspect(source: Source, options: ReadOptions | None) -> Inspection:
+    """``inspect_file`` for this file and options, remembered in the session by identity."""
     cache = st.session_state.setdefault(_INSPECTIONS_KEY, {})
-    if cache.get("sha256") != upload.sha256:
+    if cache.get("identity") != source.identity:
         cache.clear()
-        cache["sha256"] = upload.sha256
-    key = (upload.sha256, options)
+        cache["identity"] = source.identity
+    key = (source.identity, options)
     if key not in cache:
         try:
-            with _temporary_copy(upload) as path:
-                cache[key] = inspect_file(path, upload.name, options)
+            # Only the start of a text file is read, but the whole file is hashed.
+            with st.spinner(t("Reading {name}…", name=md_escape(source.name)), show_time=True), \
+                    source.path() as path:
+                cache[key] = inspect_file(path, source.name, options)
         except IngestError as exc:
             # A bad file stays bad: keep the message (not the traceback's frames) for reruns.
             cache[key] = exc.with_traceback(None)
+        except ImportNameError as exc:  # the server file went away since it was listed
+            raise IngestError(str(exc)) from None
     found = cache[key]
     if isinstance(found, IngestError):
         raise found
@@ -182,21 +293,21 @@ def _date_format_label(key: str, candidates: list[str] | None = None) -> str:
     return t("Detect from the data (looks like {formats})", formats=found)
 
 
-def inspection_section(upload: Upload) -> Inspection | None:
+def inspection_section(source: Source) -> Inspection | None:
     """What we detected, the overridable reading options, and a preview of the parsed rows.
 
     Returns the inspection for the options in effect, or None after showing why the file
     cannot be read.
     """
     try:
-        detected = _inspect(upload, None)
+        detected = _inspect(source, None)
     except IngestError as exc:
         st.error(md_escape(exc), icon=":material/error:")
         return None
     summary = st.container()
-    options = _reading_options(upload, detected)
+    options = _reading_options(source, detected)
     try:
-        inspection = detected if options == detected.options else _inspect(upload, options)
+        inspection = detected if options == detected.options else _inspect(source, options)
     except IngestError as exc:
         st.error(md_escape(exc), icon=":material/error:")
         return None
@@ -207,7 +318,7 @@ def inspection_section(upload: Upload) -> Inspection | None:
     st.caption(t("The first rows as they will be read, before any checks. “line” is the line "
                  "number in your file, as the rejects report uses it."))
     st.dataframe(inspection.preview, hide_index=True)
-    download_buttons(inspection.preview, f"{upload.stem}-preview", key=f"preview_{upload.key}")
+    download_buttons(inspection.preview, f"{source.stem}-preview", key=f"preview_{source.key}")
     return inspection
 
 
@@ -240,16 +351,17 @@ def _detected_text(inspection: Inspection) -> str:
     lines.append(t("**Dates:** {dates}", dates=_date_format_label(opts.date_format,
                                                                  inspection.date_formats)))
     lines.append(t("**Currency:** {currency}", currency=inspection.currency
-                   or t("not written in the file — choose it under Columns")))
+                   or t("not found in the file — choose it under “{control}” below",
+                        control=t(CURRENCY_LABEL))))
     lines.append(t("**Columns:** {count}, of which {matched} matched automatically",
                    count=len(inspection.headers), matched=len(inspection.mapping)))
     return "  \n".join(lines)
 
 
-def _reading_options(upload: Upload, detected: Inspection) -> ReadOptions:
+def _reading_options(source: Source, detected: Inspection) -> ReadOptions:
     """Widgets in the "Reading options" expander, pre-set to what was detected."""
     opts = detected.options
-    prefix = f"read_{upload.key}"
+    prefix = f"read_{source.key}"
     with st.expander(t("Reading options"), icon=":material/tune:"):
         if detected.kind == "parquet":
             st.caption(t("Parquet files carry their own column names and types: there is "
@@ -314,14 +426,14 @@ def _not_in_file(header: str | None) -> str:
     return t("— not in file —") if header is None else header
 
 
-def _column_mapping(upload: Upload, inspection: Inspection) -> dict[str, str]:
+def _column_mapping(source: Source, inspection: Inspection) -> dict[str, str]:
     """A selectbox per role, pre-filled from the automatic match. Returns {role: header},
     with "" for roles the user left out (so the loader does not re-match them)."""
     headers = inspection.headers
     options: list[str | None] = [None, *headers]
     # The header list is part of the key: other reading options can rename every column.
     digest = hashlib.sha256("\x1f".join(headers).encode("utf-8")).hexdigest()[:8]
-    prefix = f"map_{upload.key}_{digest}"
+    prefix = f"map_{source.key}_{digest}"
 
     def pick(role: Role) -> str | None:
         default = inspection.mapping.get(role.name)
@@ -358,7 +470,7 @@ def _mapping_problems(mapping: dict[str, str], headers: list[str]) -> tuple[str 
     """(blocking message, warning) for the chosen mapping; each None when there is none."""
     chosen = {role: header for role, header in mapping.items() if header}
     missing = missing_required(chosen)
-    blocking = describe_missing(missing, headers) if missing else None
+    blocking = _describe_missing(missing, headers) if missing else None
     by_header: dict[str, list[str]] = {}
     for role, header in chosen.items():
         by_header.setdefault(header, []).append(t(ROLE_BY_NAME[role].label))
@@ -369,39 +481,66 @@ def _mapping_problems(mapping: dict[str, str], headers: list[str]) -> tuple[str 
     return blocking, warning
 
 
-def _currency_choice(upload: Upload, inspection: Inspection, default: str | None) -> str | None:
+def _describe_missing(missing: list[str], headers: list[str]) -> str:
+    """Why the Load button is off, in the page's words: the roles without a column, and the
+    controls that give them one (the loader's own sentence names the command line's option)."""
+    return t(
+        "No column could be used as {labels}. The file's columns are: {headers}. Choose them "
+        "under “Columns” above; an amount can also come from Quantity and Unit price under "
+        "“Purchase details”.",
+        labels=", ".join(t(ROLE_BY_NAME[m].label) for m in missing),
+        headers=", ".join(repr(h) for h in headers) or t("none"),
+    )
+
+
+def _currency_choice(source: Source, default: str | None) -> str | None:
+    """The one control for the currency a load gives the dataset, pre-set to ``default`` (the
+    dataset's currency when adding to one, else the file's). When there is no default it asks,
+    beside the control: a file whose amounts carry no sign or code does not say its currency,
+    and a guess would label every figure wrongly. It does not block the load: "Not specified"
+    (plain numbers) is a fair answer for points or units, and Datasets can change it later."""
     labels = dict(CURRENCIES)
     codes: list[str | None] = [None, *labels]
     if default and default not in labels:
         codes.append(default)
-    return st.selectbox(
-        t("Currency of the amounts"), codes,
+    chosen = st.selectbox(
+        t(CURRENCY_LABEL), codes,
         index=codes.index(default) if default in codes else 0,
-        format_func=lambda c: t("Not specified") if c is None else labels.get(c, c),
-        key=f"currency_{upload.key}_{default or ''}",
+        format_func=lambda c: t("Not specified (plain numbers)") if c is None
+        else labels.get(c, c),
+        key=f"currency_{source.key}_{default or ''}",
         help=t("Money is shown in this currency. It can be changed later under Datasets."),
     )
+    if default is None and chosen is None:
+        st.warning(t("We could not tell the currency from the file. Choose it under “{control}” "
+                     "before loading; left as “Not specified”, money is shown as plain numbers.",
+                     control=t(CURRENCY_LABEL)),
+                   icon=":material/help:")
+    return chosen
 
 
-def load_section(ctx: Context, upload: Upload, inspection: Inspection) -> None:
+def load_section(ctx: Context, source: Source, inspection: Inspection) -> None:
     """Column mapping, dataset name and mode and the Load button; once this file is loaded,
     its report instead (offering the controls again would invite a second load)."""
     last = st.session_state.get(_LAST_LOAD_KEY)
-    if isinstance(last, LastLoad) and last.sha256 == upload.sha256:
+    if isinstance(last, LastLoad) and last.identity == source.identity:
         load_report(ctx, last)
-        st.caption(t("This file is loaded. To load another file, remove this one above and "
-                     "upload the next."))
+        if source.folder is None:
+            st.caption(t("This file is loaded. To load another file, remove this one above and "
+                         "upload the next."))
+        else:
+            st.caption(t("This file is loaded. To load another file, pick it in the list above."))
         return
     ws = ctx.workspace
     st.subheader(t("Columns"))
-    mapping = _column_mapping(upload, inspection)
+    mapping = _column_mapping(source, inspection)
 
     st.subheader(t("Destination"))
     existing = {d.name: d for d in ws.datasets()}
     left, right = st.columns(2)
     with left:
-        name = (st.text_input(t("Dataset name"), value=upload.stem, max_chars=100,
-                              key=f"name_{upload.key}") or "").strip()
+        name = (st.text_input(t("Dataset name"), value=source.stem, max_chars=100,
+                              key=f"name_{source.key}") or "").strip()
         target = existing.get(name)
         if target is None:
             mode = "new"
@@ -418,51 +557,49 @@ def load_section(ctx: Context, upload: Upload, inspection: Inspection) -> None:
                     t("Removes the dataset's rows and loads this file instead, in one step: if "
                       "the load fails, the old rows stay."),
                 ],
-                key=f"mode_{upload.key}",
+                key=f"mode_{source.key}",
             ) or "append"
     with right:
-        currency = _currency_choice(
-            upload, inspection, target.currency if target else inspection.currency
-        )
+        currency = _currency_choice(source, target.currency if target else inspection.currency)
 
     blocking, warning = _mapping_problems(mapping, inspection.headers)
     if warning:
         st.warning(md_escape(warning))
     if blocking:
         st.warning(md_escape(blocking))
-    if st.button(t("Load"), type="primary", icon=":material/upload:", key=f"load_{upload.key}",
+    if st.button(t("Load"), type="primary", icon=":material/upload:", key=f"load_{source.key}",
                  disabled=blocking is not None or not name):
-        _run_load(ctx, upload, inspection, mapping, name, mode, currency)
+        _run_load(ctx, source, inspection, mapping, name, mode, currency)
 
 
-def _run_load(ctx: Context, upload: Upload, inspection: Inspection, mapping: dict[str, str],
+def _run_load(ctx: Context, source: Source, inspection: Inspection, mapping: dict[str, str],
               name: str, mode: str, currency: str | None) -> None:
     """Load with progress in ``st.status``; on success remember the report and rerun so the
     sidebar lists the dataset, on failure show the reason (nothing has changed)."""
     steps: list[str] = []
     error: str | None = None
     report: LoadReport | None = None
-    with st.status(t("Loading {name}…", name=md_escape(upload.name)), expanded=True) as status:
+    with st.status(t("Loading {name}…", name=md_escape(source.name)), expanded=True) as status:
 
         def progress(message: str) -> None:
             steps.append(message)
             st.text(message)
 
         try:
-            with _temporary_copy(upload) as path:
+            with source.path() as path:
                 report = load_file(
-                    ctx.workspace, path, dataset=name, name=upload.name,
+                    ctx.workspace, path, dataset=name, name=source.name,
                     options=inspection.options, mapping=mapping, mode=mode, currency=currency,
                     progress=progress,
                 )
-        except IngestError as exc:
+        except (IngestError, ImportNameError) as exc:
             error = str(exc)
         except Exception:  # a bug or a database problem: the transaction has rolled back
-            log.exception("loading %s failed", upload.name)
+            log.exception("loading %s failed", source.name)
             error = t("Something went wrong while loading {name}; nothing was changed. The "
-                      "details are in the server log.", name=upload.name)
+                      "details are in the server log.", name=source.name)
         if error is None:
-            status.update(label=t("Loaded {name}", name=md_escape(upload.name)),
+            status.update(label=t("Loaded {name}", name=md_escape(source.name)),
                           state="complete", expanded=False)
         else:
             status.update(label=t("Not loaded — nothing was changed"), state="error",
@@ -470,7 +607,7 @@ def _run_load(ctx: Context, upload: Upload, inspection: Inspection, mapping: dic
     if error is not None or report is None:
         st.error(md_escape(error or ""), icon=":material/error:")
         return
-    st.session_state[_LAST_LOAD_KEY] = LastLoad(upload.sha256, upload.name, tuple(steps), report)
+    st.session_state[_LAST_LOAD_KEY] = LastLoad(source.identity, source.name, tuple(steps), report)
     if not report.already_loaded:
         set_active_dataset(report.dataset_id)
     st.rerun()  # the next run shows the report in place of the load controls

@@ -337,7 +337,7 @@ def workspace_or_stop() -> Workspace:
         log.exception("cannot open workspace")
         st.error(
             t("The workspace {path} cannot be opened: {reason}. If another program is using it "
-              "(for example a running `python -m retention ingest`), wait for it to finish, "
+              "(for example a load started on the server itself), wait for it to finish, "
               "then reload this page.",
               path=md_escape(workspace_path()), reason=md_escape(str(exc).splitlines()[0])),
         )
