@@ -159,9 +159,11 @@ def format_money_compact(value: Number | None, currency: str | None, locale: str
     never ``"$1000K"``. Smaller amounts and missing values are exactly as
     :func:`format_money` writes them. Without a currency, the number alone (``"43.4M"``).
     """
-    if _is_missing(value) or abs(value) < COMPACT_FROM:  # type: ignore[arg-type]
-        return format_money(value, currency, locale)
+    if _is_missing(value):
+        return MISSING
     assert value is not None  # narrowed by _is_missing
+    if abs(float(value)) < COMPACT_FROM:
+        return format_money(value, currency, locale)
     # Rounded to significant digits first: babel rounds after picking the unit, which turns
     # 999,950 into "1000K".
     exact = Decimal(str(value))
