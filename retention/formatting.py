@@ -14,26 +14,37 @@ filled here, because the users of these currencies read local signs on their pri
 
 Decimal places follow the currency's CLDR precision (two for most, none for JPY). Missing
 values (None, NaN, pandas NA) show as an em dash, never as ``nan`` or ``0``.
+
+Metric cards never wrap, they cut the text off, so :func:`format_money_compact` writes big
+amounts in CLDR's short form (``so'm 43.4M``, ``43,4 млн ₽``) with the same signs.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from numbers import Real
 
 from babel import Locale
 from babel.numbers import (
+    format_compact_currency,
+    format_compact_decimal,
     format_currency,
     format_decimal,
     get_currency_name,
     get_currency_precision,
     get_currency_symbol,
+    get_group_symbol,
 )
 
 MISSING = "—"
 NO_BREAK_SPACE = "\xa0"
+# Amounts from here on (in absolute value) are shortened by format_money_compact: below it the
+# exact text fits a metric card ("$99,999.99"), above it "so'm 123,456,789.00" does not.
+COMPACT_FROM = 100_000
+# Significant digits a compact amount keeps ("43.4M", "123K", "1.08M" shown as "1.1M").
+_COMPACT_DIGITS = 3
 
 # Sign shown for a currency in every locale, where CLDR's English data has only the ISO code.
 LOCAL_SYMBOLS: dict[str, str] = {
@@ -127,12 +138,56 @@ def format_money(value: Number | None, currency: str | None, locale: str = "en")
     if not code:
         return format_decimal(_drop_negative_zero(value, 2), format="#,##0.00", locale=babel_locale)
     amount = _drop_negative_zero(value, get_currency_precision(code))
-    text = format_currency(amount, code, locale=babel_locale)
-    babel_symbol = get_currency_symbol(code, locale=babel_locale)
+    return _local_sign(format_currency(amount, code, locale=babel_locale), code, locale)
+
+
+def _local_sign(text: str, code: str, locale: str) -> str:
+    """Babel's text for an amount of ``code`` with the local sign and CLDR's spacing."""
+    babel_symbol = get_currency_symbol(code, locale=_parse_locale(locale))
     symbol = currency_symbol(code, locale)
     if symbol != babel_symbol:
         text = text.replace(babel_symbol, symbol, 1)
     return _space_letter_symbol(text, symbol)
+
+
+def format_money_compact(value: Number | None, currency: str | None, locale: str = "en") -> str:
+    """``value`` shortened for a metric card when it is big, else :func:`format_money`'s text.
+
+    From :data:`COMPACT_FROM` (in absolute value) the amount keeps three significant digits in
+    CLDR's short form for ``locale``: ``format_money_compact(43_424_672.5, "UZS")`` ->
+    ``"so'm 43.4M"``; in ``"ru"`` -> ``"43,4 млн so'm"`` (no-break spaces); 999,950 -> ``"$1M"``,
+    never ``"$1000K"``. Smaller amounts and missing values are exactly as
+    :func:`format_money` writes them. Without a currency, the number alone (``"43.4M"``).
+    """
+    if _is_missing(value):
+        return MISSING
+    assert value is not None  # narrowed by _is_missing
+    if abs(float(value)) < COMPACT_FROM:
+        return format_money(value, currency, locale)
+    # Rounded to significant digits first: babel rounds after picking the unit, which turns
+    # 999,950 into "1000K".
+    exact = Decimal(str(value))
+    step = Decimal(1).scaleb(exact.adjusted() - _COMPACT_DIGITS + 1)
+    rounded = exact.quantize(step, rounding=ROUND_HALF_EVEN)
+    babel_locale = _parse_locale(locale)
+    code = (currency or "").strip().upper()
+    if not code:
+        return format_compact_decimal(rounded, locale=babel_locale, fraction_digits=1)
+    text = format_compact_currency(rounded, code, locale=babel_locale, fraction_digits=1)
+    return _local_sign(text, code, locale)
+
+
+def money_decimals(currency: str | None) -> int:
+    """Digits after the decimal point for amounts of ``currency``: its CLDR precision (2 for
+    most, 0 for JPY), 2 without a currency."""
+    code = (currency or "").strip().upper()
+    return get_currency_precision(code) if code else 2
+
+
+def grouping_symbol(locale: str = "en") -> str:
+    """The character ``locale`` groups thousands with: ``","`` in English, a no-break space in
+    Russian."""
+    return str(get_group_symbol(_parse_locale(locale)))
 
 
 def _drop_negative_zero(value: Number, digits: int) -> Number:

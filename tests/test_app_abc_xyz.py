@@ -90,8 +90,8 @@ def test_the_matrix_and_the_cells_customers(app_test, shop):
     assert table(at, "Customer")["Customer"].tolist() == ["X05"]
     assert table(at, "Customer")["Ladder step"].tolist() == ["Loyal"]
     cells = table(at, "Cell").set_index("Cell")
-    # AX: X05's 1,800 over 12 orders
-    assert cells.loc["AX"].tolist() == [1, 0.3333, 1800.0, 0.6667, 150.0, 12.0]
+    # AX: X05's 1,800 over 12 orders; shares as the percentages the page shows
+    assert cells.loc["AX"].tolist() == [1, 33.3, 1800.0, 66.7, 150.0, 12.0]
     assert "keep them at all costs" in at.info[0].value
     # no product column: unknown, with the column that would fix it
     open_tab(at, "Products")

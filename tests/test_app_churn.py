@@ -51,7 +51,7 @@ def test_cdnow_page_matches_the_domain(app_test, workspace, cdnow):
     assert any("52% of your customers have bought only once" in w.value for w in at.warning)
     assert len(at.get("plotly_chart")) >= 4  # groups, heatmap, two distributions
     group_table = at.dataframe[0].value
-    assert group_table["Customers"].sum() == 2357
+    assert group_table["customers"].sum() == 2357
 
 
 def test_sample_shop_renders(app_test, workspace, with_sample):

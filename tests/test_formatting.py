@@ -15,7 +15,10 @@ from retention.formatting import (
     currency_symbol,
     format_count,
     format_money,
+    format_money_compact,
     format_percent,
+    grouping_symbol,
+    money_decimals,
 )
 
 NBSP = "\xa0"
@@ -178,3 +181,36 @@ def test_currency_picker_covers_the_target_markets_in_order():
     assert dict(CURRENCIES)["USD"] == "US Dollar ($)"
     assert dict(CURRENCIES)["UZS"] == "Uzbekistani Som (so'm)"
     assert dict(CURRENCIES)["MNT"] == "Mongolian Tugrik (₮)"
+
+
+# -- compact money for metric cards ----------------------------------------------------------
+
+
+def test_big_money_is_compact_with_the_local_sign():
+    assert format_money_compact(43_424_672.5, "UZS") == f"so'm{NBSP}43.4M"
+    assert format_money_compact(43_424_672.5, "UZS", locale="ru") == f"43,4{NBSP}млн{NBSP}so'm"
+    assert format_money_compact(1_075_123.4, "RUB") == "₽1.1M"
+    assert format_money_compact(-43_424_672.5, "USD") == "-$43.4M"
+    assert format_money_compact(123_456, "EUR") == "€123K"
+    assert format_money_compact(43_424_672.5, None) == "43.4M"
+
+
+def test_compact_money_rounds_into_the_next_unit():
+    # babel alone writes 999,950 as "$1000K"
+    assert format_money_compact(999_950, "USD") == "$1M"
+    assert format_money_compact(999_950, "RUB", locale="ru") == f"1{NBSP}млн{NBSP}₽"
+
+
+@pytest.mark.parametrize("value", [99_999.99, 1234.5, 0, -99_999.99])
+def test_small_money_stays_exact(value):
+    assert format_money_compact(value, "UZS") == format_money(value, "UZS")
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), pd.NA])
+def test_missing_compact_money_is_a_dash(missing):
+    assert format_money_compact(missing, "USD") == "—"
+
+
+def test_money_decimals_and_grouping_follow_cldr():
+    assert (money_decimals("USD"), money_decimals("JPY"), money_decimals(None)) == (2, 0, 2)
+    assert (grouping_symbol("en"), grouping_symbol("ru")) == (",", NBSP)

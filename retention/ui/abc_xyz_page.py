@@ -25,7 +25,8 @@ from retention.charts.abc_xyz import (
     share_histogram_chart,
     value_label,
 )
-from retention.formatting import currency_symbol, format_count, format_percent
+from retention.export import Column, ColumnKind, TableSpec
+from retention.formatting import format_count, format_percent
 from retention.i18n import current_language, t
 from retention.metrics import abc_xyz
 from retention.metrics.abc_xyz import CELLS, PRODUCT_SETTINGS, AbcXyzOverview, AbcXyzSettings
@@ -35,7 +36,7 @@ from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
 from retention.ui.settings import Thresholds, ladder_thresholds
 from retention.ui.text import format_day, md_escape
-from retention.ui.widgets import download_buttons
+from retention.ui.widgets import download_buttons, show_table, table_spec
 
 SETTINGS_NAMESPACE = "abc_xyz"
 VALUE_KEY = "abc_xyz_value"
@@ -333,32 +334,39 @@ def matrix(ctx: Context, settings: AbcXyzSettings) -> AbcXyzOverview | None:
     return overview
 
 
-def cells_table(cells: pd.DataFrame, currency: str | None, unit: str = "customer") -> pd.DataFrame:
+def cells_table(cells: pd.DataFrame, unit: str = "customer") -> pd.DataFrame:
     """The nine cells with all six values, headers in words (what the heatmap shows)."""
     plural = "customers" if unit == "customer" else "products"
     return pd.DataFrame({
         t("Cell"): cells["cell"],
         value_label("count", unit): cells[plural],
-        value_label("count_share", unit): cells[f"{unit}_share"].round(4),
-        _money_header(currency): cells["revenue"].round(2),
-        value_label("revenue_share", unit): cells["revenue_share"].round(4),
-        t("Average check"): cells["avg_check"].round(2),
-        value_label("avg_orders", unit): cells["avg_orders"].round(2),
+        value_label("count_share", unit): cells[f"{unit}_share"],
+        t("Net revenue"): cells["revenue"],
+        value_label("revenue_share", unit): cells["revenue_share"],
+        t("Average check"): cells["avg_check"],
+        value_label("avg_orders", unit): cells["avg_orders"],
     })
+
+
+def cells_spec(currency: str | None, unit: str = "customer") -> TableSpec:
+    """How :func:`cells_table` is shown and downloaded (its columns carry these titles)."""
+    kinds: list[tuple[str, ColumnKind]] = [
+        (t("Cell"), "text"), (value_label("count", unit), "count"),
+        (value_label("count_share", unit), "share"), (t("Net revenue"), "money"),
+        (value_label("revenue_share", unit), "share"), (t("Average check"), "money"),
+        (value_label("avg_orders", unit), "number")]
+    return table_spec(*(Column(title, title, kind, decimals=1 if kind == "number" else None)
+                        for title, kind in kinds), currency=currency)
 
 
 def _cells_table(ctx: Context, cells: pd.DataFrame, unit: str) -> None:
     assert ctx.dataset is not None
     with st.expander(t("The nine cells as a table"), icon=":material/table:"):
-        table = cells_table(cells, ctx.currency, unit)
-        st.dataframe(table, hide_index=True, column_config={
-            _money_header(ctx.currency): st.column_config.NumberColumn(format="accounting"),
-            t("Average check"): st.column_config.NumberColumn(format="accounting"),
-            value_label("count_share", unit): st.column_config.NumberColumn(format="percent"),
-            value_label("revenue_share", unit): st.column_config.NumberColumn(format="percent"),
-        })
+        table = cells_table(cells, unit)
+        spec = cells_spec(ctx.currency, unit)
+        show_table(table, spec)
         download_buttons(table, f"{ctx.dataset.name}-abc-xyz-{unit}-cells",
-                         key=f"abc_xyz_cells_{unit}")
+                         key=f"abc_xyz_cells_{unit}", spec=spec)
 
 
 def cell_drilldown(ctx: Context, settings: AbcXyzSettings, overview: AbcXyzOverview) -> None:
@@ -395,29 +403,24 @@ def cell_drilldown(ctx: Context, settings: AbcXyzSettings, overview: AbcXyzOverv
         st.caption(t("{total} customers in {cell}; the {shown} with the most revenue are shown. "
                      "The download holds all of them.", total=format_count(total, lang),
                      cell=cell, shown=format_count(len(members), lang)))
-    table = customer_table(members, ctx.currency)
-    st.dataframe(table, hide_index=True, column_config=_column_config(table))
+    table = customer_table(members)
+    spec = list_spec(table, ctx.currency)
+    show_table(table, spec)
     workspace, dataset_id, _ = fingerprint
-    as_of, currency = ctx.as_of, ctx.currency
+    as_of = ctx.as_of
     download_buttons(
-        lambda: customer_table(_whole_cell(workspace, dataset_id, as_of, key, ladder, cell),
-                               currency),
-        f"{ctx.dataset.name}-abc-xyz-{cell}", key=f"abc_xyz_download_{cell}",
+        lambda: customer_table(_whole_cell(workspace, dataset_id, as_of, key, ladder, cell)),
+        f"{ctx.dataset.name}-abc-xyz-{cell}", key=f"abc_xyz_download_{cell}", spec=spec,
     )
 
 
-def _money_header(currency: str | None) -> str:
-    symbol = currency_symbol(currency, current_language())
-    return t("Net revenue, {symbol}", symbol=symbol) if symbol else t("Net revenue")
-
-
-def customer_table(members: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+def customer_table(members: pd.DataFrame) -> pd.DataFrame:
     """The displayed (and downloaded) list: id, revenue, orders, CV, last purchase, ladder step,
     with headers in words."""
     return pd.DataFrame({
         t("Customer"): members["customer_id"],
         t("Cell"): members["cell"],
-        _money_header(currency): members["revenue"].round(2),
+        t("Net revenue"): members["revenue"],
         t("Orders in the 12 months"): members["orders"],
         t("CV"): members["cv"],
         t("Last purchase"): pd.to_datetime(members["last_purchase"]).dt.date,
@@ -426,15 +429,15 @@ def customer_table(members: pd.DataFrame, currency: str | None) -> pd.DataFrame:
     })
 
 
-def _column_config(table: pd.DataFrame) -> dict[str, Any]:
-    money = [c for c in table.columns if c.startswith(t("Net revenue"))][0]
-    return {
-        money: st.column_config.NumberColumn(format="accounting"),
-        t("Share of revenue"): st.column_config.NumberColumn(format="percent"),
-        t("CV"): st.column_config.NumberColumn(
-            format="%.2f", help=t("Coefficient of variation of revenue per period")),
-        t("Last purchase"): st.column_config.DateColumn(format="YYYY-MM-DD"),
-    }
+def list_spec(table: pd.DataFrame, currency: str | None) -> TableSpec:
+    """How :func:`customer_table` and :func:`product_table` are shown and downloaded (their
+    columns carry these titles)."""
+    kinds: dict[str, ColumnKind] = {
+        t("Net revenue"): "money", t("Share of revenue"): "share",
+        t("Orders in the 12 months"): "count", t("CV"): "number", t("Last purchase"): "date"}
+    helps = {t("CV"): t("Coefficient of variation of revenue per period")}
+    return table_spec(*(Column(title, title, kinds.get(title, "text"), help=helps.get(title))
+                        for title in table.columns), currency=currency)
 
 
 def distributions(ctx: Context, settings: AbcXyzSettings) -> None:
@@ -499,27 +502,28 @@ def products(ctx: Context, settings: AbcXyzSettings) -> None:
                                             "{value}", value=value_label(value, "product"))),
                     key="abc_xyz_product_heatmap")
     _cells_table(ctx, overview.cells, "product")
-    table = product_table(overview.top, ctx.currency)
+    table = product_table(overview.top)
     if total > len(table):
         st.caption(t("{total} products; the {shown} with the most revenue in each cell are "
                      "shown. The download holds all of them.", total=format_count(total, lang),
                      shown=format_count(LIST_LIMIT, lang)))
-    st.dataframe(table, hide_index=True, column_config=_column_config(table))
+    spec = list_spec(table, ctx.currency)
+    show_table(table, spec)
     workspace, dataset_id, _ = fingerprint
-    as_of, currency = ctx.as_of, ctx.currency
+    as_of = ctx.as_of
     download_buttons(
-        lambda: product_table(_all_products(workspace, dataset_id, as_of, key), currency),
-        f"{ctx.dataset.name}-abc-xyz-products", key="abc_xyz_download_products",
+        lambda: product_table(_all_products(workspace, dataset_id, as_of, key)),
+        f"{ctx.dataset.name}-abc-xyz-products", key="abc_xyz_download_products", spec=spec,
     )
 
 
-def product_table(listed: pd.DataFrame, currency: str | None) -> pd.DataFrame:
+def product_table(listed: pd.DataFrame) -> pd.DataFrame:
     """Products with their cell, revenue, share, orders, CV and last sale, headers in words."""
     return pd.DataFrame({
         t("Product"): listed["product"],
         t("Cell"): listed["cell"],
-        _money_header(currency): listed["revenue"].round(2),
-        t("Share of revenue"): listed["revenue_share"].round(4),
+        t("Net revenue"): listed["revenue"],
+        t("Share of revenue"): listed["revenue_share"],
         t("Orders in the 12 months"): listed["orders"],
         t("CV"): listed["cv"],
         t("Last purchase"): pd.to_datetime(listed["last_purchase"]).dt.date,

@@ -23,7 +23,8 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import churn as charts
-from retention.formatting import currency_symbol, format_count, format_money, format_percent
+from retention.export import Column, TableSpec
+from retention.formatting import format_count, format_percent
 from retention.i18n import current_language, t
 from retention.models import (
     DAYS_PER_MONTH,
@@ -49,7 +50,7 @@ from retention.ui import cached
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
 from retention.ui.text import format_day, md_escape
-from retention.ui.widgets import download_buttons
+from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
 NAMESPACE = "churn"
 MARGIN_KEY = "churn_margin_percent"
@@ -140,6 +141,7 @@ def page_views(
             "predicted_clv": float(scores["predicted_clv"].sum(min_count=1)),
             "slipping": int(counts.loc[counts["risk_group"] == "valuable_slipping",
                                        "customers"].sum()),
+            "one_time": int((scores["repeat_purchases"] == 0).sum()),
             "one_time_share": float((scores["repeat_purchases"] == 0).mean()),
         },
     }
@@ -284,23 +286,30 @@ def headline(ctx: Context, page: ChurnPage) -> None:
     totals = page.views()["totals"]
     lang = current_language()
     months = page.value.horizon_months
-    # Two to a row: these labels carry their time units and st.metric truncates, never wraps.
-    columns = [*st.columns(2), *st.columns(2)]
+    # Short labels three to a row, then two: the second row's labels carry their time units
+    # and st.metric truncates, never wraps.
+    columns = [*st.columns(3), *st.columns(2)]
     columns[0].metric(
         t("Customers modelled"), format_count(totals["customers"], lang), border=True,
-        help=t("Customers with at least one purchase up to the as-of date."))
+        help=t("Customers with at least one order up to the as-of date — the same customers "
+               "as the Customers card on Home."))
     columns[1].metric(
+        t("Bought once"), format_count(totals["one_time"], lang), border=True,
+        help=t("Customers with purchases on one day only, up to the as-of date: the model "
+               "counts days with a purchase, so several orders on the same day are one "
+               "purchase. The loyalty ladder counts orders, so its one-time buyers can be "
+               "fewer."))
+    columns[2].metric(
         t("Valuable and slipping"), format_count(totals["slipping"], lang), border=True,
         help=risk_group_description("valuable_slipping"))
-    columns[2].metric(
+    columns[3].metric(
         t("Expected purchases, next 90 days"),
         format_count(totals["purchases_next_90_days"], lang), border=True,
         help=t("Purchases the model expects from these customers in the 90 days after the "
                "as-of date, all customers together."))
-    clv = totals["predicted_clv"]
-    columns[3].metric(
-        t("Predicted value, next {months} months", months=months),
-        format_money(clv, ctx.currency, lang) if pd.notna(clv) else t("Unknown"), border=True,
+    money_metric(
+        columns[4], t("Predicted value, next {months} months", months=months),
+        totals["predicted_clv"], ctx.currency,
         help=t("Profit expected from these customers over the next {months} months (a month "
                "is 30.4375 days): expected purchases × expected spend per purchase × margin, "
                "discounted month by month.", months=months))
@@ -325,46 +334,41 @@ def one_time_warning(share: float) -> None:
         icon=":material/warning:")
 
 
-def _money_column(label: str, currency: str | None) -> Any:
-    """A NumberColumn for money: the currency's sign in the header, and the numbers grouped
-    with two decimals ("accounting"; printf formats cannot group thousands)."""
-    symbol = currency_symbol(currency, current_language())
-    return st.column_config.NumberColumn(f"{label} ({symbol})" if symbol else label,
-                                         format="accounting")
-
-
-def _customer_columns(ctx: Context, months: int) -> dict[str, Any]:
-    """Column labels (with units) for tables of customers."""
-    return {
-        "customer_id": st.column_config.TextColumn(t("Customer")),
-        "risk_group": st.column_config.TextColumn(t("Churn risk")),
-        "p_alive": st.column_config.ProgressColumn(
-            t("P(alive) now"), min_value=0.0, max_value=1.0, format="percent"),
-        "repeat_purchases": st.column_config.NumberColumn(t("Repeat purchases")),
-        "days_since_last_purchase": st.column_config.NumberColumn(
-            t("Days since last purchase")),
-        "net_revenue": _money_column(t("Net revenue so far"), ctx.currency),
-        "purchases_next_90_days": st.column_config.NumberColumn(
-            t("Purchases, next 90 days"), format="%.2f"),
-        "spend_per_purchase": _money_column(t("Spend per purchase"), ctx.currency),
-        "predicted_clv": _money_column(t("Predicted value, next {months} months",
-                                         months=months), ctx.currency),
-    }
-
-
-def _for_export(scores: pd.DataFrame, months: int) -> pd.DataFrame:
-    """Scores with the horizon and time units in the column names, for downloads."""
-    return scores.rename(columns={
-        "p_alive": "p_alive_now",
-        "purchases_in_horizon": f"purchases_next_{months}_months",
-        "predicted_clv": f"predicted_clv_next_{months}_months",
-    })
+def _customer_spec(ctx: Context, months: int) -> TableSpec:
+    """Every column of a customer's scores (``customer_scores``) with its title and unit: the
+    downloads of a group and of everyone carry them all; the tables pick theirs with
+    ``select``."""
+    return table_spec(
+        Column("customer_id", t("Customer")),
+        Column("risk_group", t("Churn risk")),
+        Column("p_alive", t("P(alive) now"), "share", bar=True),
+        Column("repeat_purchases", t("Repeat purchases"), "count"),
+        Column("first_purchase", t("First purchase"), "date"),
+        Column("last_purchase", t("Last purchase"), "date"),
+        Column("days_since_first_purchase", t("Days since first purchase"), "count"),
+        Column("days_since_last_purchase", t("Days since last purchase"), "count"),
+        Column("net_revenue", t("Net revenue so far"), "money"),
+        Column("avg_repeat_spend", t("Average repeat purchase"), "money"),
+        Column("purchases_next_30_days", t("Purchases, next 30 days"), "number"),
+        Column("purchases_next_90_days", t("Purchases, next 90 days"), "number"),
+        Column("purchases_next_365_days", t("Purchases, next 365 days"), "number"),
+        Column("spend_per_purchase", t("Spend per purchase"), "money"),
+        Column("spend_basis", t("Spend from")),
+        Column("purchases_in_horizon", t("Purchases, next {months} months", months=months),
+               "number"),
+        Column("predicted_clv", t("Predicted value, next {months} months", months=months),
+               "money"),
+        currency=ctx.currency,
+    )
 
 
 def _group_labels(frame: pd.DataFrame) -> pd.DataFrame:
     labels = {group.key: t(group.label) for group in RISK_GROUPS}
     out = frame.copy()
     out["risk_group"] = out["risk_group"].map(labels)
+    if "spend_basis" in out:
+        out["spend_basis"] = out["spend_basis"].astype(object).map(
+            lambda basis: t(basis) if isinstance(basis, str) else basis)
     return out
 
 
@@ -376,21 +380,24 @@ def risk_groups(ctx: Context, page: ChurnPage) -> None:
     st.plotly_chart(charts.risk_groups_bar(counts, currency=ctx.currency, locale=lang),
                     key="churn_groups_chart")
     thresholds = RiskThresholds()
-    table = pd.DataFrame({
-        t("Group"): counts["label"],
-        t("What it means"): [risk_group_description(k, thresholds)
-                             for k in counts["risk_group"]],
-        t("Customers"): counts["customers"],
-        t("Share"): counts["share"],
-        t("Average P(alive)"): counts["mean_p_alive"],
-    })
-    st.dataframe(table, hide_index=True, column_config={
-        t("What it means"): st.column_config.TextColumn(width="large"),
-        t("Share"): st.column_config.NumberColumn(format="percent"),
-        t("Average P(alive)"): st.column_config.NumberColumn(format="percent"),
-    })
-    download_buttons(counts, f"{ctx.dataset.name if ctx.dataset else 'data'}-churn-groups",
-                     key="churn_groups_download")
+    table = counts.assign(meaning=[risk_group_description(k, thresholds)
+                                   for k in counts["risk_group"]])
+    groups_spec = table_spec(
+        Column("label", t("Group")),
+        Column("meaning", t("What it means"), width="large"),
+        Column("customers", t("Customers"), "count"),
+        Column("share", t("Share"), "share"),
+        Column("mean_p_alive", t("Average P(alive)"), "share"),
+        Column("net_revenue", t("Net revenue so far"), "money"),
+        Column("predicted_clv", t("Predicted value, next {months} months",
+                                  months=page.value.horizon_months), "money"),
+        Column("purchases_next_90_days", t("Purchases, next 90 days"), "number"),
+        currency=ctx.currency,
+    )
+    shown_spec = groups_spec.select(["label", "meaning", "customers", "share", "mean_p_alive"])
+    show_table(table, shown_spec)
+    download_buttons(table, f"{ctx.dataset.name if ctx.dataset else 'data'}-churn-groups",
+                     key="churn_groups_download", spec=shown_spec)
 
     keys = [group.key for group in RISK_GROUPS]
     names = dict(zip(counts["risk_group"], counts["label"], strict=True))
@@ -401,17 +408,16 @@ def risk_groups(ctx: Context, page: ChurnPage) -> None:
     scores = page.scores()
     members = scores[scores["risk_group"] == chosen]
     shown = members.nlargest(GROUP_ROWS, "net_revenue")
+    months = page.value.horizon_months
     columns = ["customer_id", "p_alive", "repeat_purchases", "days_since_last_purchase",
                "net_revenue", "predicted_clv"]
-    st.dataframe(shown[columns], hide_index=True,
-                 column_config=_customer_columns(ctx, page.value.horizon_months))
+    show_table(shown, _customer_spec(ctx, months).select(columns))
     if len(members) > GROUP_ROWS:
         st.caption(t("Showing the {shown} most valuable of {total}; the download has them all.",
                      shown=GROUP_ROWS, total=format_count(len(members), lang)))
-    months = page.value.horizon_months
-    download_buttons(lambda: _for_export(_group_labels(members), months),
+    download_buttons(lambda: _group_labels(members),
                      f"{ctx.dataset.name if ctx.dataset else 'data'}-{chosen}",
-                     key="churn_group_download")
+                     key="churn_group_download", spec=_customer_spec(ctx, months))
 
 
 def _count(counts: pd.DataFrame, key: str) -> int:
@@ -437,12 +443,12 @@ def top_customers_section(ctx: Context, page: ChurnPage) -> None:
     top = _group_labels(page.views()["top"])
     columns = ["customer_id", "risk_group", "p_alive", "purchases_next_90_days",
                "spend_per_purchase", "predicted_clv", "net_revenue"]
-    st.dataframe(top[columns], hide_index=True, column_config=_customer_columns(ctx, months))
+    show_table(top, _customer_spec(ctx, months).select(columns))
     st.caption(t("All customers with every prediction (P(alive) now; expected purchases in "
                  "the next 30, 90 and 365 days; spend per purchase; predicted value):"))
-    download_buttons(lambda: _for_export(_group_labels(page.scores()), months),
+    download_buttons(lambda: _group_labels(page.scores()),
                      f"{ctx.dataset.name if ctx.dataset else 'data'}-customer-predictions",
-                     key="churn_all_download")
+                     key="churn_all_download", spec=_customer_spec(ctx, months))
 
 
 def distributions(ctx: Context, page: ChurnPage) -> None:
@@ -512,15 +518,15 @@ def backtest(ctx: Context) -> None:
                     key="churn_tracking")
     st.plotly_chart(charts.by_frequency_chart(result["by_x"], result["holdout_days"]),
                     key="churn_by_x")
-    by_x = result["by_x"].rename(columns={
-        "x_group": t("Repeat purchases before"), "customers": t("Customers"),
-        "actual_mean": t("Actual purchases per customer"),
-        "predicted_mean": t("Predicted purchases per customer")})
-    st.dataframe(by_x, hide_index=True, column_config={
-        t("Actual purchases per customer"): st.column_config.NumberColumn(format="%.2f"),
-        t("Predicted purchases per customer"): st.column_config.NumberColumn(format="%.2f"),
-    })
-    download_buttons(result["by_x"], f"{ctx.dataset.name}-backtest", key="churn_backtest_dl")
+    spec = table_spec(
+        Column("x_group", t("Repeat purchases before")),
+        Column("customers", t("Customers"), "count"),
+        Column("actual_mean", t("Actual purchases per customer"), "number"),
+        Column("predicted_mean", t("Predicted purchases per customer"), "number"),
+    )
+    show_table(result["by_x"], spec)
+    download_buttons(result["by_x"], f"{ctx.dataset.name}-backtest", key="churn_backtest_dl",
+                     spec=spec)
 
 
 def model_details(page: ChurnPage) -> None:

@@ -47,7 +47,12 @@ from retention.ingest.roles import ROLE_BY_NAME, Role, missing_required
 from retention.store import TRANSACTION_ROLES, DatasetNotFound
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.text import md_escape
-from retention.ui.widgets import download_buttons
+from retention.ui.widgets import (
+    download_buttons,
+    rejects_spec,
+    rejects_summary_spec,
+    show_table,
+)
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +322,7 @@ def inspection_section(source: Source) -> Inspection | None:
     st.subheader(t("Preview"))
     st.caption(t("The first rows as they will be read, before any checks. “line” is the line "
                  "number in your file, as the rejects report uses it."))
-    st.dataframe(inspection.preview, hide_index=True)
+    show_table(inspection.preview)
     download_buttons(inspection.preview, f"{source.stem}-preview", key=f"preview_{source.key}")
     return inspection
 
@@ -639,16 +644,28 @@ def load_report(ctx: Context, last: LastLoad) -> None:
                icon=":material/check_circle:")
     lang = current_language()
     numbers = [
-        (t("Rows loaded"), report.rows_loaded),
-        (t("Rows rejected"), report.rows_rejected),
-        (t("Customers"), report.customers),
-        (t("Orders"), report.orders),
-        (t("Returns"), report.returns),
+        (t("Rows loaded"), report.rows_loaded,
+         t("Rows of the file now in the dataset.")),
+        (t("Rows rejected"), report.rows_rejected,
+         t("Rows left out, each listed below with its line and reason.")),
+        (t("Customers"), report.customers,
+         t("Distinct customer ids among the rows loaded, whatever their dates: customers "
+           "who only returned goods, or who order only after the as-of date, count here. "
+           "Home and the other pages count customers with an order up to the as-of date, "
+           "so they can show fewer.")),
+        (t("Orders"), report.orders,
+         t("Distinct orders among the rows loaded, whatever their dates: by order id, or one "
+           "customer's purchases at the same moment when the file has no order ids. Returns "
+           "are not orders.")),
+        (t("Returns"), report.returns,
+         t("Rows loaded with a negative amount or a cancellation mark.")),
     ]
     if report.rows_skipped_duplicate:
-        numbers.append((t("Already there, skipped"), report.rows_skipped_duplicate))
-    for column, (label, value) in zip(st.columns(len(numbers)), numbers, strict=True):
-        column.metric(label, format_count(value, lang))
+        numbers.append((t("Already there, skipped"), report.rows_skipped_duplicate,
+                        t("Rows already in the dataset, so not loaded twice.")))
+    for column, (label, value, help_text) in zip(st.columns(len(numbers)), numbers,
+                                                 strict=True):
+        column.metric(label, format_count(value, lang), help=help_text)
     if report.date_format in DATE_FORMATS:
         st.caption(t("Dates were read as {format}.",
                      format=t(DATE_FORMATS[report.date_format].label)))
@@ -656,10 +673,11 @@ def load_report(ctx: Context, last: LastLoad) -> None:
         st.warning(md_escape(warning))
     if report.rows_rejected:
         st.subheader(t("Rejected rows"))
-        st.dataframe(_rejects_by_reason(report), hide_index=True)
+        show_table(_rejects_by_reason(report), rejects_summary_spec())
         st.caption(t("Every rejected row with its line, column, value and reason:"))
         download_buttons(functools.partial(ws.rejects, report.dataset_id),
-                         f"{report.dataset}-rejects", key=f"load_rejects_{report.dataset_id}")
+                         f"{report.dataset}-rejects", key=f"load_rejects_{report.dataset_id}",
+                         spec=rejects_spec())
 
 
 def _rejects_by_reason(report: LoadReport):

@@ -12,12 +12,13 @@ import functools
 import pandas as pd
 import streamlit as st
 
+from retention.export import Column, ColumnKind, TableSpec
 from retention.formatting import CURRENCIES, format_count
 from retention.i18n import current_language, t
 from retention.store import Dataset
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.text import md_escape
-from retention.ui.widgets import download_buttons
+from retention.ui.widgets import download_buttons, rejects_spec, show_table, table_spec
 
 MANAGE_KEY = "manage_dataset_id"
 _FLASH_KEY = "_datasets_flash"
@@ -41,6 +42,15 @@ def datasets_table(datasets: list[Dataset]) -> pd.DataFrame:
     )
 
 
+def datasets_spec() -> TableSpec:
+    """How :func:`datasets_table` is shown and downloaded (its columns carry these titles)."""
+    kinds: dict[str, ColumnKind] = {t("Rows"): "count", t("Rejected"): "count",
+                                    t("Version"): "count", t("Updated"): "datetime"}
+    titles = (t("Name"), t("Source file"), t("Rows"), t("Rejected"), t("Version"),
+              t("Currency"), t("Updated"))
+    return table_spec(*(Column(title, title, kinds.get(title, "text")) for title in titles))
+
+
 def _done(message: str) -> None:
     st.session_state[_FLASH_KEY] = message
     st.rerun()
@@ -56,15 +66,9 @@ def datasets_section(ctx: Context) -> None:
         st.info(t("No datasets yet. Load a file above."), icon=":material/inbox:")
         return
     table = datasets_table(datasets)
-    st.dataframe(
-        table, hide_index=True,
-        column_config={
-            t("Rows"): st.column_config.NumberColumn(format="localized"),
-            t("Rejected"): st.column_config.NumberColumn(format="localized"),
-            t("Updated"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        },
-    )
-    download_buttons(table, "datasets", key="datasets_table")
+    spec = datasets_spec()
+    show_table(table, spec)
+    download_buttons(table, "datasets", key="datasets_table", spec=spec)
     _manage(ctx, datasets)
 
 
@@ -118,7 +122,7 @@ def _manage(ctx: Context, datasets: list[Dataset]) -> None:
             st.caption(t("Rejected rows: {rows}. Download them with line, column, value and "
                          "reason:", rows=format_count(dataset.rows_rejected, current_language())))
             download_buttons(functools.partial(ws.rejects, ds_id), f"{dataset.name}-rejects",
-                             key=f"rejects_{ds_id}")
+                             key=f"rejects_{ds_id}", spec=rejects_spec())
         else:
             st.caption(t("No rows were rejected."))
         confirmed = st.checkbox(

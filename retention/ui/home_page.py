@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from retention.formatting import currency_label, format_count, format_money
+from retention.formatting import currency_label, format_count
 from retention.i18n import current_language, t
 from retention.ingest import IngestError
 from retention.ui import cached, sample_data
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.frame import DATA_PAGE
 from retention.ui.text import format_day, md_escape
+from retention.ui.widgets import money_metric
 
 
 def headline(ctx: Context) -> None:
@@ -30,15 +31,17 @@ def headline(ctx: Context) -> None:
     first_row[0].metric(
         t("Customers"), format_count(numbers["customers"], lang), border=True,
         help=t("People with at least one order up to the as-of date. Someone who only "
-               "returned goods is not counted."),
+               "returned goods, or whose orders all come after that date, is not counted — "
+               "which is why the Data page's load summary, which counts every distinct "
+               "customer id among the loaded rows, can show more."),
     )
     first_row[1].metric(
         t("Orders"), format_count(numbers["orders"], lang), border=True,
         help=t("Distinct orders: by order id, or one customer's purchases at the same moment "
                "when the file has no order ids. Returns are not orders."),
     )
-    first_row[2].metric(
-        t("Net revenue"), format_money(numbers["net_revenue"], ctx.currency, lang), border=True,
+    money_metric(
+        first_row[2], t("Net revenue"), numbers["net_revenue"], ctx.currency,
         help=t("Everything customers paid up to the as-of date, with returns subtracted."),
     )
 

@@ -18,7 +18,8 @@ import streamlit as st
 
 from retention.charts import ladder as charts
 from retention.charts.ladder import step_label
-from retention.formatting import format_count, format_money, format_percent
+from retention.export import Column, ColumnKind, TableSpec
+from retention.formatting import format_count, format_percent
 from retention.i18n import current_language, t
 from retention.metrics import ladder, pareto
 from retention.metrics.ladder import SETTINGS_NAMESPACE, LadderThresholds
@@ -26,7 +27,7 @@ from retention.store import open_workspace
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
 from retention.ui.text import format_day, md_escape
-from retention.ui.widgets import download_buttons
+from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
 # Rows of a migration cell shown on the page; the download holds them all.
 LIST_LIMIT = 1000
@@ -238,8 +239,10 @@ def introduction(ctx: Context, thresholds: LadderThresholds) -> None:
 
 def _on_step_help(step: str, th: LadderThresholds) -> str:
     return {
-        "buyer": t("Ordered, but fewer than {n} times: they bought and have not come back yet.",
-                   n=th.repeat_orders),
+        "buyer": t("Ordered, but fewer than {n} times: they bought and have not come back yet. "
+                   "Counted by orders: two orders on one day make a repeat client here, while "
+                   "the Churn risk page, which counts days with a purchase, calls that customer "
+                   "“bought once” — so it can show more one-time buyers.", n=th.repeat_orders),
         "repeat": t("{n} or more orders, but fewer than {m} in the last {days} days.",
                     n=th.repeat_orders, m=th.regular_orders, days=th.regular_window_days),
         "regular": t("{m} or more orders in the last {days} days, but not loyal.",
@@ -249,6 +252,61 @@ def _on_step_help(step: str, th: LadderThresholds) -> str:
         "advocate": t("Loyal and referred {r}+ customers who ordered, or gave an NPS of {nps}+.",
                       r=th.advocate_referrals, nps=th.advocate_nps),
     }[step]
+
+
+def _loyal_label(inputs: dict[str, Any]) -> str:
+    """The loyal step's card title, naming the proxy when the count leans on it."""
+    if inputs["share_of_wallet_customers"] == 0:
+        return t("Loyal (by regularity)")
+    return t("Loyal (survey, else regularity)")
+
+
+def _loyal_help(inputs: dict[str, Any], th: LadderThresholds, with_advocates: bool) -> str:
+    """What the loyal card counts: which basis, why, and what would make it exact."""
+    lang = current_language()
+    proxy = t("orders in at least {months} different calendar months of the last {days} days",
+              months=th.loyal_months, days=th.regular_window_days)
+    if inputs["share_of_wallet_customers"] == 0:
+        basis = t("Regular customers with {proxy}. Regularity stands in for loyalty because the "
+                  "data has no share-of-wallet survey; a **share_of_wallet** column (0–1) would "
+                  "make this count exact.", proxy=proxy)
+    else:
+        basis = t("Regular customers who spend at least {share} of their budget with you (for "
+                  "the {surveyed} who answered the share-of-wallet survey) or, for everyone "
+                  "else, with {proxy} — a stand-in for loyalty where no answer exists.",
+                  share=format_percent(th.loyal_share_of_wallet, 0, lang),
+                  surveyed=format_count(inputs["share_of_wallet_customers"], lang), proxy=proxy)
+    if with_advocates:
+        return basis + " " + t("Advocates cannot be told apart from them without referral or "
+                               "NPS data, so any advocates are counted here too — the same "
+                               "number as the funnel's Loyal bar.")
+    return basis + " " + t("Advocates are not counted here: they stand one step higher.")
+
+
+def _step_cards(counts: pd.DataFrame, inputs: dict[str, Any],
+                th: LadderThresholds) -> list[tuple[str, str, str]]:
+    """(title, value, tooltip) of each "standing exactly on" card.
+
+    Without referral or NPS data the loyal and the advocate customers cannot be told apart:
+    the loyal card then counts both (the funnel's Loyal bar) and says so, and the advocate
+    card says Unknown. A loyal count that leans on the regularity proxy names it.
+    """
+    lang = current_language()
+    cards = []
+    for row in counts.itertuples():
+        label, value = step_label(row.step), row.on_step
+        help_text = _on_step_help(row.step, th)
+        if row.step == "loyal":
+            with_advocates = pd.isna(row.on_step)
+            label = _loyal_label(inputs)
+            value = row.customers if with_advocates else row.on_step
+            help_text = _loyal_help(inputs, th, with_advocates)
+        elif pd.isna(value):
+            help_text = t("Unknown because advocates cannot be told apart from the other "
+                          "loyal customers without referral or NPS data.")
+        cards.append((label, t("Unknown") if pd.isna(value) else format_count(value, lang),
+                      help_text))
+    return cards
 
 
 def _loyal_basis(counts: pd.DataFrame, inputs: dict[str, Any], th: LadderThresholds) -> str:
@@ -304,16 +362,8 @@ def steps(ctx: Context, thresholds: LadderThresholds) -> bool:
                      "the previous bar made it this far."))
     with right:
         st.markdown(t("**Standing exactly on each step**"))
-        for row in counts.itertuples():
-            unknown = pd.isna(row.on_step)
-            right.metric(
-                step_label(row.step),
-                t("Unknown") if unknown else format_count(row.on_step, lang),
-                border=True,
-                help=(t("Unknown because advocates cannot be told apart from the other loyal "
-                        "customers without referral or NPS data.") if unknown
-                      else _on_step_help(row.step, thresholds)),
-            )
+        for label, value, help_text in _step_cards(counts, inputs, thresholds):
+            right.metric(label, value, border=True, help=help_text)
     st.markdown(_loyal_basis(counts, inputs, thresholds))
     if inputs["advocacy_known"]:
         st.markdown(_advocate_basis(inputs))
@@ -324,21 +374,21 @@ def steps(ctx: Context, thresholds: LadderThresholds) -> bool:
                      "referred them) or an **nps** column (0–10) on the Data page."),
                    icon=":material/help:")
     with st.expander(t("The ladder as a table")):
-        table = counts.assign(step=[step_label(s) for s in counts["step"]])[
-            ["step", "customers", "share_of_buyers", "conversion", "on_step"]]
-        st.dataframe(table, hide_index=True, column_config={
-            "step": t("Step"),
-            "customers": st.column_config.NumberColumn(
-                t("Reached"), help=t("Customers on this step or higher.")),
-            "share_of_buyers": st.column_config.NumberColumn(
-                t("% of buyers"), format="percent", help=t("Reached ÷ everyone who ordered.")),
-            "conversion": st.column_config.NumberColumn(
-                t("% of the step above"), format="percent",
-                help=t("Reached ÷ reached the step above.")),
-            "on_step": st.column_config.NumberColumn(
-                t("Exactly on it"), help=t("Reached this step but not the next.")),
-        })
-        download_buttons(table, _stem(ctx, "ladder"), key="ladder_table_download")
+        table = counts.assign(step=[
+            _loyal_label(inputs) if s == "loyal" else step_label(s) for s in counts["step"]])
+        spec = table_spec(
+            Column("step", t("Step")),
+            Column("customers", t("Reached"), "count",
+                   help=t("Customers on this step or higher.")),
+            Column("share_of_buyers", t("% of buyers"), "share",
+                   help=t("Reached ÷ everyone who ordered.")),
+            Column("conversion", t("% of the step above"), "share",
+                   help=t("Reached ÷ reached the step above.")),
+            Column("on_step", t("Exactly on it"), "count",
+                   help=t("Reached this step but not the next. Empty: unknown.")),
+        )
+        show_table(table, spec)
+        download_buttons(table, _stem(ctx, "ladder"), key="ladder_table_download", spec=spec)
     return True
 
 
@@ -388,16 +438,18 @@ def moving_up_section(ctx: Context) -> None:
                  "have not had the full window yet — unknown, not zero."))
     with st.expander(t("Come-back shares as a table")):
         table = ladder.comeback_table(comeback)
-        st.dataframe(table, hide_index=True, column_config={
-            "cohort_month": st.column_config.DateColumn(t("First order in"), format="YYYY-MM"),
-            "new_customers": st.column_config.NumberColumn(
-                t("New customers"), help=t("Customers whose first order was that month.")),
-            **{f"share_within_{days}_days": st.column_config.NumberColumn(
-                t("Back within {days} days", days=days), format="percent",
-                help=t("Empty: the month is too recent for {days} days.", days=days))
-               for days in ladder.COMEBACK_DAYS},
-        })
-        download_buttons(table, _stem(ctx, "come-back"), key="ladder_comeback_download")
+        spec = table_spec(
+            Column("cohort_month", t("First order in"), "month"),
+            Column("new_customers", t("New customers"), "count",
+                   help=t("Customers whose first order was that month.")),
+            *(Column(f"share_within_{days}_days", t("Back within {days} days", days=days),
+                     "share", help=t("Empty: the month is too recent for {days} days.",
+                                     days=days))
+              for days in ladder.COMEBACK_DAYS),
+        ).select([name for name in table.columns])
+        show_table(table, spec)
+        download_buttons(table, _stem(ctx, "come-back"), key="ladder_comeback_download",
+                         spec=spec)
 
 
 def _readable(customers: pd.DataFrame) -> pd.DataFrame:
@@ -408,23 +460,26 @@ def _readable(customers: pd.DataFrame) -> pd.DataFrame:
     ).drop(columns=["direction"])
 
 
-_LIST_COLUMNS = {
-    "customer_id": ("Customer", "The customer id in your data."),
-    "from_step": ("Step on the start date", ""),
-    "to_step": ("Step on the end date", ""),
-    "orders_at_start": ("Orders by the start date", ""),
-    "orders_at_end": ("Orders by the end date", ""),
-    "orders_in_window": ("Orders in the window", "Orders in the window ending on the end date."),
-    "months_in_window": ("Months with an order", "Calendar months with an order in the window "
-                                                  "ending on the end date."),
-    "first_order": ("First order", ""),
-    "last_order": ("Last order", "The last order up to the end date."),
+_LIST_COLUMNS: dict[str, tuple[str, ColumnKind, str]] = {
+    "customer_id": ("Customer", "text", "The customer id in your data."),
+    "from_step": ("Step on the start date", "text", ""),
+    "to_step": ("Step on the end date", "text", ""),
+    "orders_at_start": ("Orders by the start date", "count", ""),
+    "orders_at_end": ("Orders by the end date", "count", ""),
+    "orders_in_window": ("Orders in the window", "count",
+                         "Orders in the window ending on the end date."),
+    "months_in_window": ("Months with an order", "count",
+                         "Calendar months with an order in the window ending on the end date."),
+    "first_order": ("First order", "date", ""),
+    "last_order": ("Last order", "date", "The last order up to the end date."),
 }
 
 
-def _list_config() -> dict[str, Any]:
-    return {name: st.column_config.Column(t(label), help=t(help_text) if help_text else None)
-            for name, (label, help_text) in _LIST_COLUMNS.items()}
+def _list_spec() -> TableSpec:
+    """A migration list (:func:`_readable`) as shown and downloaded."""
+    return table_spec(*(
+        Column(name, t(label), kind, help=t(help_text) if help_text else None)
+        for name, (label, kind, help_text) in _LIST_COLUMNS.items()))
 
 
 def _stem(ctx: Context, what: str) -> str:
@@ -482,16 +537,15 @@ def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
 
     grid = ladder.migration_table(matrix)
     labels = {step_label(step): step for step in grid.columns}
-    shown = grid.rename(index=step_label, columns=step_label)
-    shown.index.name = t("Start ↓ / end →")
+    shown = grid.rename(columns=step_label).reset_index(names="start")
+    shown["start"] = [step_label(step) for step in grid.index]
+    spec = table_spec(Column("start", t("Start ↓ / end →")),
+                      *(Column(label, label, "count") for label in labels))
     # the table, not the heatmap, takes the click: plotly heatmaps report no selection to
     # Streamlit (streamlit/streamlit#8760), while st.dataframe has single-cell selection
     st.caption(t("Click a number to list those customers."))
-    event = st.dataframe(
-        shown, key=f"{MATRIX_KEY}_{ctx.dataset.dataset_id}", on_select="rerun",
-        selection_mode="single-cell",
-        column_config={label: st.column_config.NumberColumn(format="localized")
-                       for label in shown.columns})
+    event = show_table(shown, spec, key=f"{MATRIX_KEY}_{ctx.dataset.dataset_id}",
+                       on_select="rerun", selection_mode="single-cell")
     cells = event.selection.cells if event is not None else []
     if cells:
         row, column = cells[0]
@@ -507,7 +561,7 @@ def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
             download_buttons(
                 _full_list(fingerprint[0], ctx.dataset.dataset_id, start, end, thresholds,
                            direction=direction),
-                _stem(ctx, what), key=f"ladder_{what}_download")
+                _stem(ctx, what), key=f"ladder_{what}_download", spec=_list_spec())
 
 
 def _cell_list(ctx: Context, start: dt.date, end: dt.date, thresholds: LadderThresholds,
@@ -524,14 +578,15 @@ def _cell_list(ctx: Context, start: dt.date, end: dt.date, thresholds: LadderThr
     with st.spinner(t("Listing them…"), show_time=True):
         rows = movers(*fingerprint, start, end, _key(thresholds), from_step, to_step, None,
                       LIST_LIMIT)
-    st.dataframe(_readable(rows), hide_index=True, column_config=_list_config())
+    spec = _list_spec()
+    show_table(_readable(rows), spec)
     if count > LIST_LIMIT:
         st.caption(t("Showing the first {shown} of {n}; the download has them all.",
                      shown=format_count(LIST_LIMIT, lang), n=format_count(count, lang)))
     download_buttons(
         _full_list(fingerprint[0], ctx.dataset.dataset_id, start, end, thresholds,
                    from_step=from_step, to_step=to_step),
-        _stem(ctx, f"{from_step}-to-{to_step}"), key="ladder_cell_download")
+        _stem(ctx, f"{from_step}-to-{to_step}"), key="ladder_cell_download", spec=spec)
 
 
 def pareto_section(ctx: Context) -> None:
@@ -557,10 +612,9 @@ def pareto_section(ctx: Context) -> None:
                 "up) brought this share of all net revenue, returns subtracted.",
                 top=format_count(cut["rank"], lang), n=format_count(customers, lang))),
     )
-    right.metric(
-        t("Their net revenue"), format_money(cut["cumulative_revenue"], ctx.currency, lang),
-        border=True, help=t("What the top 20% of customers paid up to the as-of date, minus "
-                            "their returns."),
+    money_metric(
+        right, t("Their net revenue"), cut["cumulative_revenue"], ctx.currency,
+        help=t("What the top 20% of customers paid up to the as-of date, minus their returns."),
     )
     st.plotly_chart(charts.pareto_chart(curve, currency=ctx.currency, locale=lang),
                     key="ladder_pareto")

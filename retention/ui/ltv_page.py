@@ -20,6 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from retention.charts import retention as charts
+from retention.export import Column, TableSpec
 from retention.formatting import currency_symbol, format_count, format_money, format_percent
 from retention.i18n import current_language, t
 from retention.metrics import (
@@ -40,7 +41,7 @@ from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
 from retention.ui.settings import ladder_thresholds
 from retention.ui.text import format_day, md_escape
-from retention.ui.widgets import download_buttons
+from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
 SETTINGS_NAMESPACE = "ltv"
 SECTION_KEY = "ltv_section"
@@ -290,64 +291,53 @@ def retention_section(ctx: Context) -> None:
             "**churn** = 100 − strict retention. Empty when S is 0.\n"
             "- A customer is active on a day when they ordered in the {days} days up to and "
             "including it (the activity window in the sidebar).", days=ctx.window_days))
-    st.dataframe(periods, hide_index=True, column_config=_crr_columns())
-    download_buttons(periods, _stem(ctx, f"crr-{period}"), key="ltv_crr_download")
+    spec = _crr_spec()
+    show_table(periods, spec)
+    download_buttons(periods, _stem(ctx, f"crr-{period}"), key="ltv_crr_download", spec=spec)
 
 
-def _count(label: str) -> Any:
-    return st.column_config.NumberColumn(label, format="localized")
+def _factor_columns() -> tuple[Column, ...]:
+    """The LTV factor columns shared by the trend and segment tables."""
+    return (
+        Column("net_revenue", t("Net revenue in the year"), "money"),
+        Column("orders", t("Orders in the year"), "count"),
+        Column("active_customer_months", t("Active customers summed over month-ends"), "count"),
+        Column("month_ends", t("Month-ends"), "count"),
+        Column("avg_check", t("S · average check"), "money"),
+        Column("purchases_per_month", t("C · purchases per month"), "number", decimals=3),
+        Column("margin", t("P · margin"), "share"),
+        Column("margin_source", t("Margin from")),
+        Column("cost_coverage", t("Revenue with a known cost"), "share"),
+        Column("retention", t("r · monthly strict retention"), "share"),
+        Column("retention_months", t("Months in r"), "count"),
+        Column("lifetime_months", t("T · lifetime (months)"), "number", decimals=1),
+        Column("lifetime_capped", t("T capped at {m} months", m=MAX_LIFETIME_MONTHS), "flag"),
+        Column("ltv", t("LTV"), "money"),
+    )
 
 
-def _money(label: str, sign: str) -> Any:
-    return st.column_config.NumberColumn(f"{label} ({sign})" if sign else label, format="%.2f")
+def _margin_in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """``margin_source`` ('cost' / 'setting') in words, for the tables and their downloads."""
+    words = {"cost": t("Cost column"), "setting": t("Margin setting")}
+    return frame.assign(margin_source=frame["margin_source"].map(words))
 
 
-def _share(label: str) -> Any:
-    return st.column_config.NumberColumn(label, format="percent")
-
-
-def _factor_columns(sign: str) -> dict[str, Any]:
-    """Display labels of the LTV factor columns shared by the trend and segment tables."""
-    return {
-        "net_revenue": _money(t("Net revenue in the year"), sign),
-        "orders": _count(t("Orders in the year")),
-        "active_customer_months": _count(t("Active customers summed over month-ends")),
-        "month_ends": _count(t("Month-ends")),
-        "avg_check": _money(t("S · average check"), sign),
-        "purchases_per_month": st.column_config.NumberColumn(t("C · purchases per month"),
-                                                             format="%.3f"),
-        "margin": _share(t("P · margin")),
-        "margin_source": st.column_config.TextColumn(t("Margin from")),
-        "cost_coverage": _share(t("Revenue with a known cost")),
-        "retention": _share(t("r · monthly strict retention")),
-        "retention_months": _count(t("Months in r")),
-        "lifetime_months": st.column_config.NumberColumn(t("T · lifetime (months)"),
-                                                         format="%.1f"),
-        "lifetime_capped": st.column_config.CheckboxColumn(
-            t("T capped at {m} months", m=MAX_LIFETIME_MONTHS)),
-        "ltv": _money(t("LTV"), sign),
-    }
-
-
-def _crr_columns() -> dict[str, Any]:
-    percent = "%.1f%%"
-    return {
-        "period": st.column_config.TextColumn(t("Period")),
-        "period_start": st.column_config.DateColumn(t("Starts")),
-        "period_end": st.column_config.DateColumn(t("Ends")),
-        "measured_at": st.column_config.DateColumn(t("Measured on")),
-        "in_progress": st.column_config.CheckboxColumn(t("In progress")),
-        "start_customers": _count(t("Active at the start (S)")),
-        "end_customers": _count(t("Active at the end (E)")),
-        "new_customers": _count(t("New and active at the end (N)")),
-        "retained": _count(t("Retained")),
-        "reactivated": _count(t("Came back")),
-        "crr": st.column_config.NumberColumn(t("CRR"), format=percent),
-        "strict": st.column_config.NumberColumn(t("Strict retention"), format=percent),
-        "churn": st.column_config.NumberColumn(t("Churn"), format=percent),
-    }
-
-
+def _crr_spec() -> TableSpec:
+    return table_spec(
+        Column("period", t("Period")),
+        Column("period_start", t("Starts"), "date"),
+        Column("period_end", t("Ends"), "date"),
+        Column("measured_at", t("Measured on"), "date"),
+        Column("in_progress", t("In progress"), "flag"),
+        Column("start_customers", t("Active at the start (S)"), "count"),
+        Column("end_customers", t("Active at the end (E)"), "count"),
+        Column("new_customers", t("New and active at the end (N)"), "count"),
+        Column("retained", t("Retained"), "count"),
+        Column("reactivated", t("Came back"), "count"),
+        Column("crr", t("CRR"), "percent"),
+        Column("strict", t("Strict retention"), "percent"),
+        Column("churn", t("Churn"), "percent"),
+    )
 
 
 def cohorts_section(ctx: Context) -> None:
@@ -369,19 +359,19 @@ def cohorts_section(ctx: Context) -> None:
     st.caption(t("Each row is the customers whose first order fell in that month; each column "
                  "a month after it (0 = the first month itself). Blank cells are months that "
                  "have not ended by the as-of date — not zeros."))
-    sign = currency_symbol(ctx.currency)
-    st.dataframe(cells, hide_index=True, column_order=[c for c in cells if c != "cohort"],
-                 column_config={
-                     "cohort_label": st.column_config.TextColumn(t("Cohort (first order)")),
-                     "months_since": _count(t("Months since the first order")),
-                     "cohort_customers": _count(t("Customers in the cohort")),
-                     "observable": st.column_config.CheckboxColumn(t("Month has ended")),
-                     "buyers": _count(t("Buyers")),
-                     "buying_share": _share(t("% buying")),
-                     "net_revenue": _money(t("Net revenue"), sign),
-                     "revenue_per_customer": _money(t("Net revenue per cohort customer"), sign),
-                 })
-    download_buttons(cells, _stem(ctx, "cohorts"), key="ltv_cohorts_download")
+    spec = table_spec(
+        Column("cohort_label", t("Cohort (first order)")),
+        Column("months_since", t("Months since the first order"), "count"),
+        Column("cohort_customers", t("Customers in the cohort"), "count"),
+        Column("observable", t("Month has ended"), "flag"),
+        Column("buyers", t("Buyers"), "count"),
+        Column("buying_share", t("% buying"), "share"),
+        Column("net_revenue", t("Net revenue"), "money"),
+        Column("revenue_per_customer", t("Net revenue per cohort customer"), "money"),
+        currency=ctx.currency,
+    )
+    show_table(cells, spec)
+    download_buttons(cells, _stem(ctx, "cohorts"), key="ltv_cohorts_download", spec=spec)
 
 
 def _factor_rows(today: pd.Series, currency: str | None, lang: str) -> list[dict[str, str]]:
@@ -464,11 +454,15 @@ def _factor_rows(today: pd.Series, currency: str | None, lang: str) -> list[dict
     ]
 
 
-def _factor_card(row: dict[str, str]) -> None:
-    """One factor: its value, plain meaning and computation (text escaped: it holds money)."""
+def _factor_card(row: dict[str, str], amount: Any = None, currency: str | None = None) -> None:
+    """One factor: its value, plain meaning and computation (text escaped: it holds money).
+    ``amount``: the factor's money, for S and LTV (shortened when big, exact in the tooltip)."""
+    help_text = md_escape(f"{row['meaning']} {row['formula']}")
     with st.container(border=True):
-        st.metric(row["factor"], row["value"],
-                  help=md_escape(f"{row['meaning']} {row['formula']}"))
+        if amount is None:
+            st.metric(row["factor"], row["value"], help=help_text)
+        else:
+            money_metric(st, row["factor"], amount, currency, help=help_text, border=False)
         st.caption(md_escape(row["why_unknown"] or row["meaning"]))
         st.caption(md_escape(row["formula"]))
 
@@ -490,21 +484,24 @@ def ltv_section(ctx: Context) -> None:
         st.caption(t("The data starts less than a year before the as-of date, so these "
                      "factors use the months there are."))
     rows = _factor_rows(today, ctx.currency, lang)
-    for column, row in zip(st.columns(4), rows[:4], strict=True):
+    amounts = [today["avg_check"], None, None, None]
+    for column, row, amount in zip(st.columns(4), rows[:4], amounts, strict=True):
         with column:
-            _factor_card(row)
+            _factor_card(row, amount, ctx.currency)
     left, right = st.columns([2, 3])
     with left:
-        _factor_card(rows[4])
+        _factor_card(rows[4], today["ltv"], ctx.currency)
     with right:
         what_if_section(today, ctx.currency, lang)
-    factors = pd.DataFrame(rows).rename(columns={
-        "factor": t("Factor"), "value": t("Value"), "unit": t("Unit"),
-        "meaning": t("What it means"), "formula": t("How it is computed"),
-        "why_unknown": t("Why it is unknown")})
+    factors = pd.DataFrame(rows)
+    factors_spec = table_spec(
+        Column("factor", t("Factor")), Column("value", t("Value")), Column("unit", t("Unit")),
+        Column("meaning", t("What it means")), Column("formula", t("How it is computed")),
+        Column("why_unknown", t("Why it is unknown")))
     with st.expander(t("The factors as a table")):
-        st.dataframe(factors, hide_index=True)
-        download_buttons(factors, _stem(ctx, "ltv-factors"), key="ltv_factors_download")
+        show_table(factors, factors_spec)
+        download_buttons(factors, _stem(ctx, "ltv-factors"), key="ltv_factors_download",
+                         spec=factors_spec)
     margin_setting(ctx, str(today["margin_source"]))
 
     st.subheader(t("How LTV moved"))
@@ -513,13 +510,14 @@ def ltv_section(ctx: Context) -> None:
                                            locale=lang), key="ltv_trend_chart")
     st.caption(t("Each point is the same computation over the year up to that month-end. "
                  "Hollow points: the data covers less than that whole year."))
-    st.dataframe(trend, hide_index=True, column_config={
-        "anchor": st.column_config.DateColumn(t("Month-end")),
-        "window_start": st.column_config.DateColumn(t("Year starts")),
-        "full_year": st.column_config.CheckboxColumn(t("A full year of data")),
-        **_factor_columns(currency_symbol(ctx.currency)),
-    })
-    download_buttons(trend, _stem(ctx, "ltv-trend"), key="ltv_trend_download")
+    trend_spec = table_spec(
+        Column("anchor", t("Month-end"), "date"),
+        Column("window_start", t("Year starts"), "date"),
+        Column("full_year", t("A full year of data"), "flag"),
+        *_factor_columns(), currency=ctx.currency)
+    trend = _margin_in_words(trend)
+    show_table(trend, trend_spec)
+    download_buttons(trend, _stem(ctx, "ltv-trend"), key="ltv_trend_download", spec=trend_spec)
 
     value_curves_section(ctx, lang, float(today["margin"]))
 
@@ -544,10 +542,10 @@ def what_if_section(today: pd.Series, currency: str | None, lang: str) -> None:
         current = today["ltv"]
         delta = None
         if outcome["ltv"] is not None and not pd.isna(current):
-            delta = format_money(outcome["ltv"] - current, currency, lang)
-        st.metric(t("LTV after the change"), format_money(outcome["ltv"], currency, lang),
-                  delta=delta,
-                  help=t("S, C, P and T move LTV in proportion; retention works through "
+            delta = outcome["ltv"] - current
+        money_metric(st, t("LTV after the change"), outcome["ltv"], currency, delta=delta,
+                     border=False,
+                     help=t("S, C, P and T move LTV in proportion; retention works through "
                          "T = 1 ÷ (1 − r), so a small gain in retention can add much more. The "
                          "full loyalty simulator is its own page."))
 
@@ -574,16 +572,16 @@ def value_curves_section(ctx: Context, lang: str, margin: float) -> None:
                  "month after their first order (the latest {n} quarters are drawn; the table "
                  "has all). A curve stops where its last customers have not yet had that many "
                  "months.", n=charts.MAX_CURVES))
-    sign = currency_symbol(ctx.currency)
-    st.dataframe(curves, hide_index=True, column_config={
-        "cohort_quarter": st.column_config.TextColumn(t("Acquired in")),
-        "quarter_start": st.column_config.DateColumn(t("Quarter starts")),
-        "months_since": _count(t("Months since the first order")),
-        "customers": _count(t("Customers")),
-        "revenue_per_customer": _money(t("Cumulative net revenue per customer"), sign),
-        "margin_per_customer": _money(t("Cumulative margin per customer"), sign),
-    })
-    download_buttons(curves, _stem(ctx, "value-curves"), key="ltv_curves_download")
+    spec = table_spec(
+        Column("cohort_quarter", t("Acquired in")),
+        Column("quarter_start", t("Quarter starts"), "date"),
+        Column("months_since", t("Months since the first order"), "count"),
+        Column("customers", t("Customers"), "count"),
+        Column("revenue_per_customer", t("Cumulative net revenue per customer"), "money"),
+        Column("margin_per_customer", t("Cumulative margin per customer"), "money"),
+        currency=ctx.currency)
+    show_table(curves, spec)
+    download_buttons(curves, _stem(ctx, "value-curves"), key="ltv_curves_download", spec=spec)
 
 
 SEGMENT_DEFINITION = (
@@ -633,11 +631,12 @@ def segment_section(ctx: Context) -> None:
         t("All customers") if total else labels.get(None if pd.isna(s) else s, str(s))
         for s, total in zip(segments["segment"], segments["is_total"], strict=True)
     ])
-    st.dataframe(table, hide_index=True, column_order=[c for c in table if c != "is_total"],
-                 column_config={
-                     "segment": st.column_config.TextColumn(names[dimension]),
-                     "customers": _count(t("Customers")),
-                     "active_customers": _count(t("Active today")),
-                     **_factor_columns(currency_symbol(ctx.currency)),
-                 })
-    download_buttons(table, _stem(ctx, f"ltv-by-{dimension}"), key="ltv_segments_download")
+    spec = table_spec(
+        Column("segment", names[dimension]),
+        Column("customers", t("Customers"), "count"),
+        Column("active_customers", t("Active today"), "count"),
+        *_factor_columns(), currency=ctx.currency)
+    table = _margin_in_words(table)
+    show_table(table, spec)
+    download_buttons(table, _stem(ctx, f"ltv-by-{dimension}"), key="ltv_segments_download",
+                     spec=spec)

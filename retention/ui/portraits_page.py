@@ -22,7 +22,7 @@ from babel.numbers import format_decimal
 
 from retention.charts import portraits as charts
 from retention.charts.ladder import step_label
-from retention.export import to_csv_bytes
+from retention.export import Column, ColumnKind, TableSpec, to_csv_bytes
 from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import current_language, t
 from retention.metrics.customer_features import NUMERIC_FEATURES
@@ -43,7 +43,7 @@ from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
 from retention.ui.settings import Thresholds, ladder_thresholds
 from retention.ui.text import format_day, md_escape, safe_file_stem
-from retention.ui.widgets import download_buttons
+from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
 SETTINGS_NAMESPACE = "portraits"
 # Excel stops at 1,048,576 rows, one of which is the header.
@@ -400,9 +400,9 @@ def portrait_cards(ctx: Context, portraits: Portraits) -> None:
                             "share of it means nothing.") if revenue_unknown else
                           t("Their net revenue, {money}, as a share of everyone's.",
                             money=format_money(row["net_revenue"], ctx.currency, lang))))
-                third.metric(t("Average check"),
-                             format_money(row["avg_check"], ctx.currency, lang),
-                             help=t("Their net revenue divided by their orders."))
+                money_metric(third, t("Average check"), row["avg_check"], ctx.currency,
+                             help=t("Their net revenue divided by their orders."),
+                             border=False)
                 st.markdown(t(
                     "**Medians:** last order {recency} days ago · first order {tenure} days "
                     "ago · orders: {orders} · net revenue {revenue}. "
@@ -457,10 +457,9 @@ def charts_section(ctx: Context, portraits: Portraits) -> None:
             st.caption(t("The silhouette score (−1 to 1) says how clearly customers sit in "
                          "their own portrait rather than the next one; it was computed on a "
                          "random sample of customers for each number, and the highest won."))
-            st.dataframe(portraits.silhouette, hide_index=True, column_config={
-                "k": t("Portraits"),
-                "silhouette": st.column_config.NumberColumn(t("Silhouette score"),
-                                                            format="%.3f")})
+            show_table(portraits.silhouette, table_spec(
+                Column("k", t("Portraits"), "count"),
+                Column("silhouette", t("Silhouette score"), "number", decimals=3)))
 
 
 def _display(feature: str, value: Any, currency: str | None) -> str:
@@ -509,17 +508,16 @@ def lookup_section(ctx: Context, portraits: Portraits, features: tuple[str, ...]
                  for f, v in zip(profile["feature"], profile["base"], strict=True)],
         "used": profile["used"],
     })
-    st.dataframe(table, hide_index=True, height="content", column_config={
-        "feature": t("Feature"),
-        "customer": t("This customer"),
-        "portrait": st.column_config.Column(
-            t("Their portrait"), help=t("The median of the portrait (its most common value "
-                                        "for gender, city, channel and category).")),
-        "base": st.column_config.Column(t("All customers"),
-                                        help=t("The median over every customer.")),
-        "used": st.column_config.CheckboxColumn(
-            t("Used to group"), help=t("Whether this feature was chosen in the settings.")),
-    })
+    show_table(table, table_spec(
+        Column("feature", t("Feature")),
+        Column("customer", t("This customer")),
+        Column("portrait", t("Their portrait"),
+               help=t("The median of the portrait (its most common value for gender, city, "
+                      "channel and category).")),
+        Column("base", t("All customers"), help=t("The median over every customer.")),
+        Column("used", t("Used to group"), "flag",
+               help=t("Whether this feature was chosen in the settings.")),
+    ), height="content")
 
 
 def _readable_summary(portraits: Portraits) -> pd.DataFrame:
@@ -531,6 +529,64 @@ def _readable_summary(portraits: Portraits) -> pd.DataFrame:
     return summary
 
 
+def _feature_column(feature: str) -> Column:
+    """A customer feature's column (``customer_features``) with its title and kind."""
+    kinds: dict[str, ColumnKind] = {
+        "recency_days": "count", "orders": "count", "avg_check": "money",
+        "net_revenue": "money", "tenure_days": "count",
+        "mean_days_between_orders": "number", "return_rate": "share", "age": "count"}
+    decimals = 1 if feature == "mean_days_between_orders" else None
+    return Column(feature, charts.feature_label(feature), kinds.get(feature, "text"),
+                  decimals=decimals)
+
+
+def _summary_spec(currency: str | None) -> TableSpec:
+    """The portraits download: every number on the cards, under the cards' words."""
+    typical = [(t("Gender"), "gender"), (t("City"), "city"), (t("Channel"), "channel"),
+               (t("Top category"), "category")]
+    return table_spec(
+        Column("portrait", t("Portrait"), "count"),
+        Column("name", t("Name")),
+        Column("customers", t("Customers"), "count"),
+        Column("customer_share", t("Share of customers"), "share"),
+        Column("net_revenue", t("Net revenue"), "money"),
+        Column("revenue_share", t("Share of revenue"), "share"),
+        Column("avg_check", t("Average check"), "money"),
+        Column("median_recency_days", t("Median days since last order"), "number",
+               decimals=1),
+        Column("median_orders", t("Median orders"), "number", decimals=1),
+        Column("median_net_revenue", t("Median net revenue"), "money"),
+        Column("median_tenure_days", t("Median days since first order"), "number",
+               decimals=1),
+        Column("median_days_between_orders", t("Median days between orders"), "number",
+               decimals=1),
+        Column("repeat_share", t("Ordered more than once"), "share"),
+        Column("return_rate", t("Return rate"), "share"),
+        Column("median_age", t("Median age"), "number", decimals=1),
+        *(column for label, attribute in typical for column in (
+            Column(f"typical_{attribute}", t("Typical: {what}", what=label.lower())),
+            Column(f"{attribute}_share", t("Share with that {what}", what=label.lower()),
+                   "share"))),
+        Column("action_step", t("Next step")),
+        Column("action", t("Suggested action")),
+        *(Column(f"ladder_{step}", t("On the ladder: {step}", step=step_label(step)), "count")
+          for step in STEPS),
+        currency=currency,
+    )
+
+
+def _assignments_spec(assignments: pd.DataFrame, currency: str | None) -> TableSpec:
+    """Every customer's portrait, with the features it was drawn from."""
+    return table_spec(
+        Column("customer_id", t("Customer")),
+        Column("portrait", t("Portrait"), "count"),
+        Column("name", t("Portrait name")),
+        *(_feature_column(feature) for feature in assignments.columns
+          if feature not in ("customer_id", "portrait", "name")),
+        currency=currency,
+    )
+
+
 def downloads_section(ctx: Context, portraits: Portraits) -> None:
     """The portrait table, and every customer's portrait (CSV; Excel while it fits)."""
     assert ctx.dataset is not None
@@ -538,17 +594,19 @@ def downloads_section(ctx: Context, portraits: Portraits) -> None:
     st.subheader(t("Downloads"))
     stem = f"{ctx.dataset.name}-portraits-{portraits.as_of}"
     st.markdown(t("**The portraits** — one row per portrait with every number on the cards."))
-    download_buttons(_readable_summary(portraits), stem, key="portraits_summary_download")
+    download_buttons(_readable_summary(portraits), stem, key="portraits_summary_download",
+                     spec=_summary_spec(ctx.currency))
     st.markdown(t("**Every customer's portrait** — {n} rows: customer id, portrait and the "
                   "features it was drawn from. It stays the same for this version of the data "
                   "until the settings change.", n=format_count(portraits.customers, lang)))
     assignments = portraits.assignments
+    spec = _assignments_spec(assignments, ctx.currency)
     if len(assignments) <= EXCEL_MAX_ROWS:
         download_buttons(lambda: assignments, f"{stem}-customers",
-                         key="portraits_assignments_download")
+                         key="portraits_assignments_download", spec=spec)
     else:
         st.download_button(
-            t("CSV"), lambda: to_csv_bytes(assignments),
+            t("CSV"), lambda: to_csv_bytes(assignments, spec=spec),
             file_name=f"{safe_file_stem(stem + '-customers')}.csv", mime="text/csv",
             key="portraits_assignments_download_csv", on_click="ignore",
             icon=":material/download:",
