@@ -418,8 +418,8 @@ def test_a_file_in_the_import_folder_is_listed_and_loads_in_place(data_app, work
     at = server_files(data_app)
 
     listing = at.dataframe[0].value
-    assert listing["File"].tolist() == ["big shop.csv"]
-    assert listing["Size (MB)"].tolist() == ["< 0.1"]
+    assert listing["name"].tolist() == ["big shop.csv"]
+    assert listing["size_mb"].tolist() == ["< 0.1"]
     picker = at.selectbox(key=data_page.SERVER_FILE_KEY)
     assert (picker.options, picker.value) == (["big shop.csv"], None)
     assert not at.subheader, "nothing is read before a file is picked"

@@ -28,6 +28,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from retention.export import Column
 from retention.formatting import CURRENCIES, format_count
 from retention.i18n import current_language, t
 from retention.import_folder import ImportNameError, import_dir, list_files, resolve
@@ -52,6 +53,7 @@ from retention.ui.widgets import (
     rejects_spec,
     rejects_summary_spec,
     show_table,
+    table_spec,
 )
 
 log = logging.getLogger(__name__)
@@ -189,14 +191,17 @@ def server_file_widget(folder: Path) -> Source | None:
                 icon=":material/folder_open:")
         st.session_state.pop(SERVER_FILE_KEY, None)
         return None
-    st.dataframe(
+    show_table(
         pd.DataFrame({
-            t("File"): [f.name for f in files],
-            t("Size (MB)"): [_megabytes(f.size) for f in files],
-            t("Modified"): [f.modified for f in files],
+            "name": [f.name for f in files],
+            "size_mb": [_megabytes(f.size) for f in files],
+            "modified": [f.modified for f in files],
         }),
-        hide_index=True,
-        column_config={t("Modified"): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+        table_spec(
+            Column("name", t("File")),
+            Column("size_mb", t("Size (MB)")),
+            Column("modified", t("Modified"), "datetime"),
+        ),
     )
     names = [f.name for f in files]
     if st.session_state.get(SERVER_FILE_KEY) not in names:

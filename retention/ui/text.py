@@ -18,6 +18,12 @@ from retention.formatting import MISSING
 from retention.i18n import current_language
 
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit's markdown (remark-gfm) turns "www.x", "http://x" and "a@b.c" into links *after*
+# backslash escapes are resolved, so escaping alone does not stop them. An invisible word
+# joiner before every escaped ".", ":" and "@" breaks each of those patterns; the text reads
+# the same, and only a copy of it carries the invisible character.
+_LINK_PUNCTUATION = re.compile(r"\\([.:@])")
+WORD_JOINER = "\u2060"
 _UNSAFE_FILE_CHARS = re.compile(r"[^\w\-. ]+")
 
 
@@ -27,7 +33,8 @@ def md_escape(text: object) -> str:
     ``md_escape("a_b *c* :red[x]")`` -> ``"a\\_b \\*c\\* \\:red\\[x\\]"``; it renders as the
     original characters, never as emphasis, colour or a link.
     """
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    return _LINK_PUNCTUATION.sub(WORD_JOINER + r"\\\1", escaped)
 
 
 def format_day(value: dt.date | None) -> str:

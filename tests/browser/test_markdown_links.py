@@ -1,0 +1,92 @@
+"""Data placed in Streamlit markdown through ``md_escape`` never becomes a link in a browser.
+
+Streamlit's markdown linkifies bare ``www.``/``http://`` addresses and e-mail addresses after
+backslash escapes are resolved, so this can only be proven where the markdown is rendered: a
+tiny Streamlit script draws each value twice, raw (which must give a link, or the test could
+not fail) and escaped (which must give none and read as the original text).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,
+    PROJECT_ROOT,
+    SERVER_START_TIMEOUT,
+    _free_port,
+    _healthy,
+    _log_tail,
+    _stop,
+)
+
+pytestmark = pytest.mark.browser
+
+VALUES = ["http://evil.example/win", "www.evil-shop.example", "mail@evil.example",
+          "https://x.example/?a=1&b=[2]"]
+
+SCRIPT = f"""
+import streamlit as st
+from retention.ui.text import md_escape
+for i, value in enumerate({VALUES!r}):
+    with st.container(key=f"raw_{{i}}"):
+        st.markdown(value)
+    with st.container(key=f"escaped_{{i}}"):
+        st.markdown(md_escape(value))
+"""
+
+
+@pytest.fixture(scope="module")
+def probe_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("markdown-probe")
+    script = folder / "probe.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    port = _free_port()
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), PYTHONUNBUFFERED="1")
+    log_path = folder / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(f"{url}/_stcore/health"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the probe server did not start:\n{_log_tail(log_path)}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        _stop(process)
+
+
+def test_escaped_data_in_markdown_renders_as_text_not_links(probe_url: str,
+                                                            chromium_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path),
+                                             args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(probe_url)
+            last = page.locator(f".st-key-escaped_{len(VALUES) - 1}")
+            last.wait_for(timeout=30_000)
+            for i, value in enumerate(VALUES):
+                raw = page.locator(f".st-key-raw_{i} a")
+                assert raw.count() >= 1, f"the raw {value!r} should be a link (control)"
+                escaped = page.locator(f".st-key-escaped_{i}")
+                assert escaped.locator("a").count() == 0, f"{value!r} became a link"
+                shown = escaped.inner_text().replace("\u2060", "").strip()
+                assert shown == value
+        finally:
+            browser.close()
