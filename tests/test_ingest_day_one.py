@@ -271,6 +271,15 @@ def test_a_plain_ascii_head_does_not_decide_the_encoding_of_the_whole_file(ws, t
     assert cities == [("Moscow",), ("Тверь",)]
 
 
+def test_a_utf8_file_read_as_windows_1251_says_to_choose_utf8(ws, tmp_path):
+    path = write(tmp_path, "utf8.csv", "customer;date;amount;city\nc1;2024-01-01;1;Тверь\n")
+    message = refused(ws, path, options=ReadOptions(encoding="cp1251", delimiter=";"))
+    assert message == (
+        "Line 2 is the first with letters beyond plain English, and they are written in UTF-8, "
+        "not in Windows-1251 (Cyrillic) (“Тверь” would load as “РўРІРµСЂСЊ”). Choose “UTF-8” "
+        "under Encoding in 'Reading options'.")
+
+
 @pytest.mark.parametrize(
     "text",
     ["Пётр Сёмин, «ООО ТЕХНОСЕРВИС» № 5 — всё ещё", "ЖЁЛТЫЙ ЁЖ, ФЁДОР", "ТЦ «Ёлка»",

@@ -49,7 +49,7 @@ from retention.ingest.source import (
     unzip_single,
 )
 from retention.ingest.validate import build_canonical, check_rows, column_sample, make_plan
-from retention.store import Workspace
+from retention.store import Dataset, Workspace
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -354,13 +354,15 @@ def load_key(sha256: str, options: ReadOptions, roles: dict[str, str]) -> str:
 
 def _file_seen(ws: Workspace, sha256: str) -> bool:
     """Whether any load, read in whatever way, came from this file."""
-    return ws.cursor().execute(
+    row = ws.cursor().execute(
         "select count(*) > 0 from loads where file_hash = ? or starts_with(file_hash, ?)",
         [sha256, sha256 + "/"],
-    ).fetchone()[0]
+    ).fetchone()
+    return bool(row and row[0])
 
 
-def _loaded_as(ws: Workspace, key: str, sha256: str, opts: ReadOptions, roles: dict[str, str]):
+def _loaded_as(ws: Workspace, key: str, sha256: str, opts: ReadOptions,
+               roles: dict[str, str]) -> Dataset | None:
     """The dataset that already holds this load, if any. Loads recorded before the key held
     the reading options carry the bare file hash; they match when the dataset was last read
     with the same options and columns."""

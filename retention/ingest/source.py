@@ -301,7 +301,7 @@ def unzip_single(path: Path, name: str, into: Path) -> tuple[Path, str]:
     limit = max_unzipped_bytes()
     with open(path, "rb") as raw:
         counted = _CountingFile(raw)
-        with zipfile.ZipFile(counted) as zf:  # type: ignore[arg-type]
+        with zipfile.ZipFile(counted) as zf:
             members = [
                 m for m in zf.infolist()
                 if not m.is_dir() and not Path(m.filename).name.startswith(".")
@@ -493,7 +493,7 @@ def scan_text(path: Path, encoding: str, into: Path | None) -> TextScan:
                 except UnicodeDecodeError as exc:
                     raise _decode_break(exc, encoding, lines, all_ascii) from exc
                 if single_byte:
-                    _check_utf8_run(raw_tail, raw, encoding, lines)
+                    _check_utf8_run(raw_tail, raw, encoding, lines, all_ascii)
                     raw_tail = raw[-8:]
                 if out is not None:
                     block = text.replace("\ufeff", "", 1 if position == 0 else 0).encode("utf-8")
@@ -573,7 +573,8 @@ def _decode_break(exc: UnicodeDecodeError, encoding: str, lines_before: int,
     return EncodingBreak(message, line, ascii_before, guess)
 
 
-def _check_utf8_run(tail: bytes, raw: bytes, encoding: str, lines_before: int) -> None:
+def _check_utf8_run(tail: bytes, raw: bytes, encoding: str, lines_before: int,
+                    ascii_before: bool) -> None:
     """Refuse a single-byte file in which a row holds UTF-8 (it would load as mojibake)."""
     window = tail + raw
     run = _first_utf8_run(window)
@@ -586,6 +587,14 @@ def _check_utf8_run(tail: bytes, raw: bytes, encoding: str, lines_before: int) -
     shown = found.decode("utf-8", errors="ignore")
     garbled = found.decode(encoding, errors="replace")
     label = ENCODINGS.get(encoding, encoding)
+    if ascii_before and window[:at].isascii():
+        raise EncodingBreak(
+            t("Line {line} is the first with letters beyond plain English, and they are written "
+              "in UTF-8, not in {encoding} (“{sample}” would load as “{garbled}”). Choose "
+              "“UTF-8” under Encoding in 'Reading options'.", line=f"{line:,}", encoding=label,
+              sample=shown, garbled=garbled),
+            line, True, "utf-8",
+        )
     raise EncodingBreak(
         t("Line {line} is written in UTF-8, but the lines before it are in {encoding}: the file "
           "mixes encodings, and “{sample}” would load as “{garbled}”. Nothing was loaded. Save "
