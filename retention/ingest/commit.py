@@ -24,7 +24,9 @@ from retention.store import DATA_TABLES, Workspace
 
 def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, mode: str,
             opts: ReadOptions, roles: dict[str, str], plan: Plan, checks: Checks,
-            currency: str | None) -> LoadReport:
+            currency: str | None, load_key: str) -> LoadReport:
+    """Write the load. The dataset keeps the file's own hash; the load record keeps
+    ``load_key`` (the file's hash and how it was read), by which a repeat is recognised."""
     # The f-strings below splice only code-made text: role column names, the validator's own
     # conditions and the fixed table list. Headers, reasons and ids travel as parameters.
     bad_condition = " or ".join(f"({cond})" for cond, *_ in checks.rejects_sql)
@@ -97,7 +99,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
         con.execute(
             "insert into loads (dataset_id, version, file_hash, source_name, mode, rows_loaded,"
             " rows_rejected, rows_skipped) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [dataset_id, version, src.sha256, src.original_name, mode, loaded, rejected, skipped],
+            [dataset_id, version, load_key, src.original_name, mode, loaded, rejected, skipped],
         )
         _pause_for_fault_tests()
         con.execute("commit")

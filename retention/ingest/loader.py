@@ -11,7 +11,9 @@ Every value is handed to DuckDB as a parameter; SQL text holds only our own stag
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
+import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -35,15 +37,21 @@ from retention.ingest.reader import (
 from retention.ingest.report import Inspection, LoadReport
 from retention.ingest.roles import ROLE_BY_NAME, ROLES, auto_map, describe_missing, missing_required
 from retention.ingest.source import (
+    EncodingBreak,
+    LoadFolder,
     PreparedSource,
+    TextScan,
+    check_workbook_zip,
+    clean_stale_temp_dirs,
     file_sha256,
     scan_text,
     sniff_kind,
     unzip_single,
 )
 from retention.ingest.validate import build_canonical, check_rows, column_sample, make_plan
-from retention.store import Workspace
+from retention.store import Dataset, Workspace
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 SAMPLE_BYTES = 256 * 1024
 PREVIEW_ROWS = 20
@@ -54,7 +62,9 @@ PREVIEW_ROWS = 20
 
 def prepare(path: str | Path, name: str | None = None, encoding: str | None = None,
             scan: bool = True) -> PreparedSource:
-    """Hash and classify a file; unzip and re-encode text so DuckDB can read it."""
+    """Hash and classify a file; unzip it, and with ``scan`` check and re-encode its text so
+    DuckDB can read it. ``encoding`` is the user's choice; without one it is detected from the
+    head, and changed when the scan finds the head was plain ASCII and the rest is not UTF-8."""
     path = Path(path)
     name = name or path.name
     if not path.exists():
@@ -64,35 +74,57 @@ def prepare(path: str | Path, name: str | None = None, encoding: str | None = No
         raise IngestError(t("{name} is empty (0 bytes): there is nothing to load.", name=name))
     digest = file_sha256(path)
     kind = sniff_kind(path, name)
-    tmp = tempfile.TemporaryDirectory(prefix="retention-load-")
+    folder = LoadFolder()
     src = PreparedSource(original_name=name, kind=kind, path=path, sha256=digest, size=size,
-                         _tmpdir=tmp)
+                         _tmpdir=folder)
     try:
         if kind == "zip":
-            src.path, src.zip_member = unzip_single(path, name, Path(tmp.name))
+            src.path, src.zip_member = unzip_single(path, name, folder.path)
             src.kind = "text"
+        elif kind == "excel":
+            check_workbook_zip(path, name)
         if src.kind == "text":
             with open(src.path, "rb") as fh:
                 head = fh.read(SAMPLE_BYTES)
             if not head:
                 raise IngestError(t("{name} is empty: there is nothing to load.", name=name))
+            sniff.refuse_binary(head)
             src.encoding = encoding or sniff.detect_encoding(head)
             if scan:
-                src.path, src.blank_lines, src.line_count = scan_text(
-                    src.path, src.encoding, Path(tmp.name)
-                )
+                _apply_scan(src, _scan_text(src, folder.path, chosen=encoding is not None))
     except BaseException:
         src.cleanup()
         raise
     return src
 
 
+def _scan_text(src: PreparedSource, into: Path | None, *, chosen: bool) -> TextScan:
+    """``scan_text`` over the whole source. When the encoding was detected from a plain-ASCII
+    head and a later line is not UTF-8, the file is scanned again in the encoding that line
+    suggests (the head simply held no letters to tell by); a chosen encoding is never changed."""
+    try:
+        return scan_text(src.path, src.encoding, into)
+    except EncodingBreak as brk:
+        if chosen or not brk.ascii_before or brk.guess is None:
+            raise
+        log.info("%s: line %d is the first beyond ASCII and reads as %s, not %s",
+                 src.original_name, brk.line, brk.guess, src.encoding)
+        src.encoding = brk.guess
+        return scan_text(src.path, src.encoding, into)
+
+
+def _apply_scan(src: PreparedSource, scanned: TextScan) -> None:
+    if scanned.path != src.path:
+        src.path, src.path_encoding = scanned.path, "utf-8"
+    src.blank_lines, src.line_count = scanned.blank_lines, scanned.line_count
+    src.quoted_newlines = scanned.quoted_newlines
+
+
 def _text_sample(src: PreparedSource) -> tuple[list[str], bool]:
     with open(src.path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
         complete = fh.read(1) == b""
-    encoding = "utf-8" if src.path.name == "utf8.csv" else src.encoding
-    text = sniff.decode_sample(head, encoding)
+    text = sniff.decode_sample(head, src.path_encoding or src.encoding)
     return sniff.sample_lines(text, complete), complete
 
 
@@ -104,11 +136,22 @@ def detect_options(src: PreparedSource, given: ReadOptions | None = None) -> Rea
     its own column names; for both only ``given.date_format`` carries over.
     """
     date_format = given.date_format if given else "auto"
+    if given is not None and given.sheet and src.kind != "excel":
+        raise IngestError(
+            t("{name} is not a workbook, so it has no sheet {sheet!r} to choose. Leave the sheet "
+              "out for this file.", name=src.original_name, sheet=given.sheet)
+        )
     if src.kind == "parquet":
         return ReadOptions(header=True, date_format=date_format)
     if src.kind == "excel":
         sheets = excel_sheets(src.path)
-        candidates = [given.sheet] if given and given.sheet in sheets else sheets
+        if given is not None and given.sheet and given.sheet not in sheets:
+            raise IngestError(
+                t("The workbook {name} has no sheet {sheet!r}. Its sheets are: {sheets}. Choose "
+                  "one of them.", name=src.original_name, sheet=given.sheet,
+                  sheets=", ".join(repr(s) for s in sheets) or t("none"))
+            )
+        candidates = [given.sheet] if given is not None and given.sheet else sheets
         # without a choice, the first sheet that holds a table (a cover sheet is passed over)
         for sheet in candidates:
             rows = [
@@ -126,11 +169,16 @@ def detect_options(src: PreparedSource, given: ReadOptions | None = None) -> Rea
         skip = sniff.detect_skip(rows)
         return ReadOptions(encoding="utf-8", delimiter=",", header=sniff.detect_header(rows[skip:]),
                            skip_rows=skip, decimal=".", sheet=sheet, date_format=date_format)
-    lines, _ = _text_sample(src)
+    lines, complete = _text_sample(src)
     if not [line for line in lines if line.strip()]:
         raise IngestError(t("{name} has no lines of data: there is nothing to load.",
                             name=src.original_name))
+    if given is not None:
+        return given
     delimiter = sniff.detect_delimiter(lines)
+    problem = sniff.not_a_table(lines, delimiter, complete)
+    if problem is not None:
+        raise IngestError(problem)
     rows = sniff.split_rows(lines, delimiter)
     skip = sniff.detect_skip(rows)
     detected = ReadOptions(
@@ -140,7 +188,7 @@ def detect_options(src: PreparedSource, given: ReadOptions | None = None) -> Rea
         skip_rows=skip,
         decimal=sniff.detect_decimal(rows[skip + 1:]),
     )
-    return detected if given is None else given
+    return detected
 
 
 def _sample_width(src: PreparedSource, options: ReadOptions) -> int:
@@ -165,17 +213,20 @@ def inspect_file(path: str | Path, name: str | None = None,
                  options: ReadOptions | None = None) -> Inspection:
     """Detect how to read a file and show its first rows as they will be parsed.
 
-    Only the first 256 KiB of a text file are read, so this answers quickly for any size.
+    Detection and the preview use the first 256 KiB of a text file; the whole text is only
+    checked (one streaming pass, no copy) for bytes outside its encoding, so that a file which
+    switches encodings part-way is refused here rather than at the load.
+    ``Inspection.currency`` is None when neither the amount's values nor its header name one.
     """
-    src = prepare(path, name, encoding=options.encoding if options else None, scan=False)
+    chosen = options.encoding if options else None
+    src = prepare(path, name, encoding=chosen, scan=False)
     with src:
+        if src.kind == "text":
+            _scan_text(src, None, chosen=chosen is not None)
         opts = detect_options(src, options)
         sheets = excel_sheets(src.path) if src.kind == "excel" else []
         if src.kind == "text":
             src = _head_only(src)
-            src.path, src.blank_lines, src.line_count = scan_text(
-                src.path, src.encoding, src.path.parent
-            )
         con = duckdb.connect()
         try:
             staged = _stage(con, src, opts)
@@ -205,16 +256,20 @@ def inspect_file(path: str | Path, name: str | None = None,
 
 
 def _head_only(src: PreparedSource) -> PreparedSource:
-    """A copy of the source holding only its first complete lines (for previews)."""
+    """A copy of the source holding only its first complete lines, as UTF-8 (for previews)."""
     with open(src.path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
         complete = fh.read(1) == b""
+    text = sniff.decode_sample(head, src.path_encoding or src.encoding)
     if not complete:
-        cut = head.rfind(b"\n")
-        head = head[: cut + 1] if cut > 0 else head
-    target = Path(src._tmpdir.name if src._tmpdir else tempfile.mkdtemp()) / "head.txt"
-    target.write_bytes(head)
-    return replace(src, path=target, _tmpdir=None)
+        cut = text.rfind("\n")
+        text = text[: cut + 1] if cut > 0 else text
+    assert src._tmpdir is not None  # every prepared source has its folder
+    target = src._tmpdir.path / "head.txt"
+    target.write_bytes(text.encode("utf-8"))
+    head_src = replace(src, path=target, path_encoding="utf-8", _tmpdir=None)
+    _apply_scan(head_src, scan_text(target, "utf-8", None))
+    return head_src
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -238,33 +293,36 @@ def load_file(
     ``mode``: 'new' (the dataset must not exist), 'replace' or 'append' (rows whose order id —
     or, without order ids, whose whole row — is already in the dataset are skipped).
     ``mapping`` is {role: header}; roles left out are matched automatically from the headers.
+    ``currency`` (an ISO code) is the user's choice; without one it is detected from the amount's
+    values and header, and stays None when they name none.
+    The same file read the same way (same sheet, reading options and columns) is recognised and
+    not loaded twice. Temporary folders of earlier loads that were killed are removed first.
     Raises IngestError, with nothing changed, when the file cannot be loaded.
     """
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     if mode not in ("new", "replace", "append"):
         raise ValueError(f"unknown load mode {mode!r}")
+    clean_stale_temp_dirs()
     name = name or Path(path).name
     dataset = (dataset or Path(name).stem).strip() or "dataset"
     say(t("Reading {name}", name=name))
     src = prepare(path, name, encoding=options.encoding if options else None)
     with src:
-        existing = ws.find_by_hash(src.sha256)
-        if existing is not None and (existing.name == dataset or mode == "new"):
-            return _already_loaded(ws, existing, started)
-        target = _dataset_row(ws, dataset)
-        if target is not None and mode == "new":
-            raise IngestError(
-                t("A dataset called {name!r} already exists. Choose 'replace' to overwrite it, "
-                  "'append' to add these rows to it, or give the new data another name.",
-                  name=dataset)
-            )
         opts = detect_options(src, options)
+        target = _dataset_row(ws, dataset)
+        if target is not None and mode == "new" and not _file_seen(ws, src.sha256):
+            raise _exists(dataset)
         con = ws.cursor()
         try:
             staged = _stage(con, src, opts)
-            say(t("Read {rows} rows; checking values", rows=f"{staged.rows:,}"))
             roles = _resolve_mapping(staged.headers, mapping or {})
+            existing = _loaded_as(ws, load_key(src.sha256, opts, roles), src.sha256, opts, roles)
+            if existing is not None and (existing.name == dataset or mode == "new"):
+                return _already_loaded(ws, existing, started)
+            if target is not None and mode == "new":
+                raise _exists(dataset)
+            say(t("Read {rows} rows; checking values", rows=f"{staged.rows:,}"))
             plan = make_plan(con, staged.headers, roles, opts)
             build_canonical(con, plan)
             checks = check_rows(con, plan, now or datetime.now())
@@ -274,7 +332,7 @@ def load_file(
             )
             say(t("Writing to the workspace"))
             report = commit_load(ws, con, src, dataset, target, mode, opts, roles, plan, checks,
-                             currency)
+                                 currency, load_key(src.sha256, opts, roles))
             say(t("Done: {rows} rows loaded", rows=f"{report.rows_loaded:,}"))
         finally:
             for table in ("stage", "canon"):
@@ -282,6 +340,47 @@ def load_file(
             con.close()
         report.seconds = time.perf_counter() - started
         return report
+
+
+def load_key(sha256: str, options: ReadOptions, roles: dict[str, str]) -> str:
+    """What a load is recognised by: the file's SHA-256 and a digest of how it was read (sheet,
+    encoding, delimiter, header, title lines, decimal, date format, quote) and which column
+    plays which role. Another sheet of the same workbook, or the same file read otherwise, is
+    another load."""
+    how = json.dumps({"options": options.as_dict(), "roles": roles}, sort_keys=True,
+                     ensure_ascii=False)
+    return f"{sha256}/{hashlib.sha256(how.encode('utf-8')).hexdigest()}"
+
+
+def _file_seen(ws: Workspace, sha256: str) -> bool:
+    """Whether any load, read in whatever way, came from this file."""
+    row = ws.cursor().execute(
+        "select count(*) > 0 from loads where file_hash = ? or starts_with(file_hash, ?)",
+        [sha256, sha256 + "/"],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _loaded_as(ws: Workspace, key: str, sha256: str, opts: ReadOptions,
+               roles: dict[str, str]) -> Dataset | None:
+    """The dataset that already holds this load, if any. Loads recorded before the key held
+    the reading options carry the bare file hash; they match when the dataset was last read
+    with the same options and columns."""
+    found = ws.find_by_hash(key)
+    if found is not None:
+        return found
+    legacy = ws.find_by_hash(sha256)
+    if legacy is not None and legacy.read_options == opts.as_dict() and legacy.mapping == roles:
+        return legacy
+    return None
+
+
+def _exists(dataset: str) -> IngestError:
+    return IngestError(
+        t("A dataset called {name!r} already exists. Choose 'replace' to overwrite it, "
+          "'append' to add these rows to it, or give the new data another name.",
+          name=dataset)
+    )
 
 
 def _already_loaded(ws: Workspace, ds, started: float) -> LoadReport:
@@ -295,7 +394,8 @@ def _already_loaded(ws: Workspace, ds, started: float) -> LoadReport:
         dataset=ds.name, dataset_id=ds.dataset_id, version=ds.version,
         rows_loaded=0, rows_rejected=0, customers=int(stats[0]), orders=int(stats[1]),
         returns=int(stats[2]), already_loaded=True, currency=ds.currency,
-        warnings=[t("This exact file is already loaded as dataset {name!r} (version {version}); "
+        warnings=[t("This exact file, read the same way (same sheet, reading options and "
+                    "columns), is already loaded as dataset {name!r} (version {version}); "
                     "nothing was loaded again.", name=ds.name, version=ds.version)],
         seconds=time.perf_counter() - started,
     )
@@ -334,4 +434,5 @@ def _resolve_mapping(headers: list[str], given: dict[str, str]) -> dict[str, str
 
 
 
-__all__ = ["Inspection", "LoadReport", "detect_options", "inspect_file", "load_file", "prepare"]
+__all__ = ["Inspection", "LoadReport", "clean_stale_temp_dirs", "detect_options", "inspect_file",
+           "load_file", "load_key", "prepare"]

@@ -13,6 +13,7 @@ columns aligned with runs of spaces, DuckDB ``read_parquet``, and python-calamin
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -84,6 +85,12 @@ def stage_file(
 
 def _stage_delimited(con, src: PreparedSource, options: ReadOptions, table: str, width: int):
     columns = ", ".join(f"'{column_ref(i)}': 'varchar'" for i in range(width))
+    quote = options.quote or ""
+    # DuckDB's parallel reader cannot pad short lines (null_padding) in a file whose quoted
+    # fields hold line breaks; it then refuses the file. Such files are read serially, which is
+    # about 1.5x slower, so only files that may hold one pay for it: those with a line of an
+    # odd number of '"' (the scan counts them), or any file quoted with another character.
+    serial = bool(quote) and (src.quoted_newlines or quote != '"')
     # the struct literal holds only our own c1…cN names; the path and delimiter are parameters
     sql = f"""
         create or replace temp table raw_records as
@@ -91,29 +98,40 @@ def _stage_delimited(con, src: PreparedSource, options: ReadOptions, table: str,
             ?, header = false, auto_detect = false, all_varchar = true,
             columns = {{{columns}, 'overflow': 'varchar'}},
             delim = ?, quote = ?, escape = ?, null_padding = true, strict_mode = false,
-            max_line_size = 10000000)
+            parallel = ?, max_line_size = 10000000)
     """
-    quote = options.quote or ""
     try:
-        con.execute(sql, [str(src.path), options.delimiter, quote, quote])
+        con.execute(sql, [str(src.path), options.delimiter, quote, quote, not serial])
     except duckdb.Error as exc:
         raise IngestError(
             t("The file could not be read as delimited text: {error}. Check the delimiter and "
-              "quote settings under 'Reading options'.", error=_first_line(exc))
+              "quote settings under 'Reading options'.", error=duckdb_reason(exc))
         ) from exc
+    # Record k starts on the file's line k, plus the line breaks inside the quoted fields of the
+    # records before it (each run of breaks adds one non-empty line; empty ones are counted with
+    # the blank lines below), plus the empty lines DuckDB skipped before it.
+    if serial:
+        runs = " + ".join(
+            f"case when contains({c}, chr(10)) then len(regexp_extract_all("
+            f"replace({c}, chr(13) || chr(10), chr(10)), '\\n+')) else 0 end"
+            for c in [*(column_ref(i) for i in range(width)), "overflow"]
+        )
+        first_line = (f"(rowid + 1 + coalesce(sum({runs}) over (order by rowid rows between "
+                      "unbounded preceding and 1 preceding), 0))::bigint")
+    else:
+        first_line = "rowid + 1"
     if not src.blank_lines:
         con.execute(f"create or replace temp table {table} as"
-                    " select rowid + 1 as line, * from raw_records")
+                    f" select {first_line} as line, * from raw_records order by rowid")
         con.execute("drop table raw_records")
         return
     # DuckDB skips empty lines; map record k back to its physical line around them.
     con.execute("create or replace temp table skipped_lines (line bigint)")
-    if src.blank_lines:
-        con.executemany("insert into skipped_lines values (?)", [[n] for n in src.blank_lines])
+    con.executemany("insert into skipped_lines values (?)", [[n] for n in src.blank_lines])
     con.execute(f"""
         create or replace temp table {table} as
         with records as (
-            select rowid + 1 as k, * exclude (overflow), overflow from raw_records
+            select {first_line} as k, * exclude (overflow), overflow from raw_records
         ),
         thresholds as (
             select line - row_number() over (order by line) as thr,
@@ -153,7 +171,7 @@ def _stage_whitespace(con, src: PreparedSource, table: str, width: int):
     except duckdb.Error as exc:
         raise IngestError(
             t("The file could not be read as space-aligned columns: {error}.",
-              error=_first_line(exc))
+              error=duckdb_reason(exc))
         ) from exc
 
 
@@ -164,7 +182,7 @@ def _stage_parquet(con, src: PreparedSource, table: str) -> list[str]:
         ).fetchall()
     except duckdb.Error as exc:
         raise IngestError(
-            t("The Parquet file could not be read: {error}.", error=_first_line(exc))
+            t("The Parquet file could not be read: {error}.", error=duckdb_reason(exc))
         ) from exc
     names = [str(row[0]) for row in described]
     # Parquet column names come from the file; each is quoted by doubling '"', as DESIGN allows.
@@ -315,5 +333,29 @@ def _unique_headers(names: list[str]) -> list[str]:
     return result
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def duckdb_reason(exc: BaseException) -> str:
+    """The cause in a DuckDB error, readable: the line it names, the start of that line, and
+    the cause, without the error class, the advice about DuckDB's own options and the dump of
+    reader settings that follow."""
+    line_no: str | None = None
+    shown = ""
+    causes: list[str] = []
+    for line in str(exc).strip().splitlines():
+        if not line.strip() or line.startswith("  ") or line.startswith("Possible "):
+            break
+        line = re.sub(r"^[A-Za-z ]*Error: ", "", line.strip())
+        if match := re.match(r"CSV Error on Line: (\d+)", line):
+            line_no = match.group(1)
+        elif line.startswith("Original Line: "):
+            shown = line[len("Original Line: "):]
+        elif "Maximum line size" in line:
+            causes.append(t("the line is longer than 10 MB (a quote that opens a field and is "
+                            "never closed makes the rest of the file one field)"))
+        else:
+            causes.append(line if len(line) <= 200 else line[:199] + "…")
+    cause = "; ".join(c.rstrip(".") for c in causes) or type(exc).__name__
+    if line_no is None:
+        return cause
+    if shown:
+        shown = " (“" + (shown if len(shown) <= 60 else shown[:59] + "…") + "”)"
+    return t("near line {line}{shown}: {cause}", line=line_no, shown=shown, cause=cause)

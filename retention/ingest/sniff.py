@@ -35,14 +35,26 @@ ENCODINGS = {
 
 # Separators inside numbers: spaces, no-break and narrow no-break spaces, apostrophes.
 _GROUP_CHARS = " \u00a0\u202f'\u2019"
-# Currency marks that may stand next to an amount; stripped before the number is read.
-CURRENCY_MARKS = {
-    "$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "руб": "RUB", "р.": "RUB", "₮": "MNT",
-    "֏": "AMD", "₾": "GEL", "₸": "KZT", "₴": "UAH", "₺": "TRY", "₹": "INR", "so'm": "UZS",
-    "сум": "UZS", "сўм": "UZS",
+# Currency signs, and words or ISO codes, that name a currency. Words are matched as whole words
+# only (lower case): "Сумма" (Russian for "amount") starts with "сум" (Uzbek som) and must not
+# make a Russian export Uzbek.
+CURRENCY_SIGNS = {
+    "$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "₮": "MNT", "֏": "AMD", "₾": "GEL",
+    "₸": "KZT", "₴": "UAH", "₺": "TRY", "₹": "INR",
 }
 CURRENCY_CODES = ("USD", "EUR", "GBP", "RUB", "RUR", "UZS", "KZT", "MNT", "AMD", "GEL", "UAH",
                   "BYN", "TRY", "CNY", "JPY", "INR")
+CURRENCY_WORDS = {
+    **{code.lower(): code for code in CURRENCY_CODES}, "rur": "RUB",
+    "руб": "RUB", "рубль": "RUB", "рубли": "RUB", "рублей": "RUB", "рублях": "RUB", "р": "RUB",
+    "so'm": "UZS", "soʻm": "UZS", "so‘m": "UZS", "so’m": "UZS", "so`m": "UZS", "сум": "UZS",
+    "сўм": "UZS", "тенге": "KZT", "тг": "KZT", "грн": "UAH", "евро": "EUR", "доллар": "USD",
+    "долл": "USD", "драм": "AMD", "лари": "GEL", "тугрик": "MNT",
+}
+# A word (letters only, an apostrophe inside allowed, as in so'm) or a currency sign.
+_CURRENCY_TOKEN = re.compile(
+    r"[^\W\d_]+(?:['ʻ‘’`][^\W\d_]+)?|[" + "".join(CURRENCY_SIGNS) + "]"
+)
 
 # Text that is stripped from a number before it is validated: grouping spaces and currency.
 NUMBER_NOISE = (
@@ -92,8 +104,47 @@ DATE_FORMATS: dict[str, DateFormat] = {
 }
 
 
+# The first bytes of files people upload by mistake, and what to call them.
+_BINARY_SIGNATURES = (
+    (b"\x89PNG", "a PNG picture"), (b"\xff\xd8\xff", "a JPEG picture"),
+    (b"GIF87a", "a GIF picture"), (b"GIF89a", "a GIF picture"), (b"%PDF", "a PDF document"),
+    (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"), (b"\x28\xb5\x2f\xfd", "a zstd archive"),
+    (b"SQLite format 3\x00", "an SQLite database"), (b"\x7fELF", "a program"),
+    (b"MZ\x90\x00", "a Windows program"),
+    (b"RIFF", "a sound or video file"), (b"OggS", "a sound or video file"),
+    (b"ID3", "an MP3 file"),
+)
+
+
+def refuse_binary(head: bytes) -> None:
+    """Raise IngestError when the first bytes are a known non-table format (a picture, a PDF,
+    an archive, a database…) or plainly binary."""
+    for signature, what in _BINARY_SIGNATURES:
+        if head.startswith(signature):
+            raise _not_a_table_but(t(what))
+    if head[4:8] == b"ftyp":
+        raise _not_a_table_but(t("a sound or video file"))
+
+
+def _not_a_table_but(what: str) -> IngestError:
+    return IngestError(
+        t("This file is not a table but {what}: it holds binary data, not text. Export the data "
+          "as CSV or Excel from the program that holds it and upload that.", what=what)
+    )
+
+
+def _binary_error() -> IngestError:
+    return IngestError(
+        t("This file is not text: it holds binary data (for example a picture, an archive or "
+          "a database file). Export the data as CSV or Excel and upload that.")
+    )
+
+
 def detect_encoding(head: bytes) -> str:
     """The encoding of a file, from its first bytes. Raises IngestError for binary content."""
+    refuse_binary(head)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -102,15 +153,11 @@ def detect_encoding(head: bytes) -> str:
         # UTF-16 without a BOM: every other byte of Latin text is zero
         zeros_odd = head[1::2].count(b"\x00")
         zeros_even = head[0::2].count(b"\x00")
-        if zeros_odd > len(head) // 3:
-            return "utf-16-le"
-        if zeros_even > len(head) // 3:
-            return "utf-16-be"
+        for encoding, zeros in (("utf-16-le", zeros_odd), ("utf-16-be", zeros_even)):
+            if zeros > len(head) // 3 and _reads_as_text(head, encoding):
+                return encoding
     if b"\x00" in head or _control_share(head) > 0.05:
-        raise IngestError(
-            t("This file is not text: it holds binary data (for example a picture, an archive or "
-              "a database file). Export the data as CSV or Excel and upload that.")
-        )
+        raise _binary_error()
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         return "utf-8"
@@ -123,6 +170,16 @@ def detect_encoding(head: bytes) -> str:
               "upload it again, or choose the encoding under 'Reading options'.")
         )
     return {"koi8_r": "koi8-r", "latin_1": "latin-1"}.get(best.encoding, best.encoding)
+
+
+def _reads_as_text(head: bytes, encoding: str) -> bool:
+    """Whether ``head`` decodes as ``encoding`` into text with few control characters."""
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head[: len(head) // 2 * 2])
+    except UnicodeDecodeError:
+        return False
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
+    return controls <= 0.05 * max(len(text), 1)
 
 
 def _control_share(head: bytes) -> float:
@@ -153,6 +210,32 @@ def split_rows(lines: list[str], delimiter: str, quote: str = '"') -> list[list[
         return [line.split() for line in lines if line.strip()]
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter, quotechar=quote)
     return [row for row in reader if row]
+
+
+# Characters that are rare in any table's text but common in random or binary bytes read as text.
+_GARBLED = frozenset("!<=>?[\\]^`{}~\ufffd") | frozenset(
+    chr(c) for c in range(32) if c not in (9, 10, 13)
+)
+
+
+def not_a_table(lines: list[str], delimiter: str, complete: bool) -> str | None:
+    """Why the sample is not a table (garbled or binary text; no delimiter splitting its lines
+    into columns), or None. Only judged on detected settings: a user's choice is theirs."""
+    rows = split_rows(lines, delimiter)
+    rows = rows[detect_skip(rows):]
+    text = "".join(lines)
+    visible = [ch for ch in text if not ch.isspace()]
+    garbled = sum(1 for ch in visible if ch in _GARBLED) > 0.1 * max(len(visible), 1)
+    one_record = complete and len(rows) <= 1
+    if garbled and (one_record or modal_width(rows) < 2):
+        return t("This file is not a table: it holds binary or garbled content rather than rows "
+                 "of text. Export the data as CSV or Excel from the program that holds it and "
+                 "upload that.")
+    if modal_width(rows) < 2:
+        return t("This file is not a table: no delimiter (comma, semicolon, tab, pipe or columns "
+                 "aligned with spaces) splits its lines into columns. Export the data as CSV or "
+                 "Excel from the program that holds it and upload that.")
+    return None
 
 
 def detect_delimiter(lines: list[str]) -> str:
@@ -290,12 +373,23 @@ def date_candidates(values: list[str]) -> list[str]:
 
 
 def detect_currency(headers: list[str], values: list[str]) -> str | None:
-    """An ISO currency code named by the amount's header or written next to its values."""
-    text = " ".join(headers + values[:50]).lower()
-    for code in CURRENCY_CODES:
-        if re.search(rf"\b{code.lower()}\b", text):
-            return "RUB" if code == "RUR" else code
-    for mark, code in CURRENCY_MARKS.items():
-        if mark in text:
-            return code
+    """The ISO code of the currency written next to the amount's values, else the one the
+    amount's header names ("Amount, RUB", "Сумма (руб.)", "Sum $"); None when neither names one
+    (the caller then asks). Only whole words, ISO codes and signs count, never part of a word.
+    """
+    for texts in (values[:200], headers):
+        votes = Counter(
+            code for text in texts for code in _currencies_in(str(text or ""))
+        )
+        if votes:
+            return votes.most_common(1)[0][0]
     return None
+
+
+def _currencies_in(text: str) -> list[str]:
+    found = []
+    for token in _CURRENCY_TOKEN.findall(text.lower()):
+        code = CURRENCY_SIGNS.get(token) or CURRENCY_WORDS.get(token)
+        if code:
+            found.append(code)
+    return found
