@@ -300,7 +300,8 @@ def test_file_text_is_never_rendered_as_markdown(data_app):
     at = upload(data_app, "**bold** :red[x].csv", TINY_PURCHASES)
 
     detected = at.markdown[0].value
-    assert r"\*\*bold\*\* \:red\[x\]" in detected
+    # (md_escape puts an invisible word joiner before ":" so no address can become a link)
+    assert r"\*\*bold\*\* " + "\u2060" + r"\:red\[x\]" in detected
 
 
 def test_an_excel_sheet_is_chosen_under_reading_options(data_app, workspace):

@@ -143,3 +143,22 @@ def test_a_row_dated_2099_does_not_move_the_sidebar_default_or_home(
     assert metric(at, "Active customers") == "3"
     assert metric(at, "Rows after the as-of date") == "1"
     assert metric(at, "Date range") == "Jan 5, 2025 – Mar 1, 2025"
+
+
+def test_the_app_start_clears_folders_a_killed_load_left(app_test, workspace, no_sample,
+                                                         tmp_path, monkeypatch):
+    import tempfile
+
+    from retention.ui import frame
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / "retention-load-999999-killed"  # a process id no system hands out
+    dead.mkdir()
+    (dead / "owner.lock").write_bytes(b"999999")
+    (dead / "upload.csv").write_bytes(b"x" * 1000)
+    frame.clear_leftovers_of_killed_loads.clear()  # a new server process
+
+    at = app_test().run()
+
+    assert not at.exception
+    assert not dead.exists()

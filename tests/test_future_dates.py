@@ -60,7 +60,7 @@ def test_cli_summary_and_fit_pass_over_a_row_dated_2099(tmp_path):
     source.write_bytes(CDNOW.read_bytes().rstrip() + b"\r\n 23580 2358 20990101  1   10.00\r\n")
     db = str(tmp_path / "w.duckdb")
     loaded = run("ingest", str(source), "--db", db, "--dataset", "cdnow", *CDNOW_MAP)
-    assert "dated in the future" in loaded.stderr
+    assert "dated after today" in loaded.stderr
 
     summary = json.loads(run("summary", "--dataset", "cdnow", "--db", db).stdout)
     assert summary["as_of"] == "1998-06-30"

@@ -116,13 +116,15 @@ def test_rows_without_customer_id_are_reported_and_the_rest_loaded(ws, tmp_path)
 
 
 def test_dates_in_the_future_load_with_a_warning(ws, tmp_path):
-    text = "customer,date,amount\nc1,2024-01-01,1\nc2,2031-05-01,2\n"
+    # a row later today is in today's numbers (the default as-of is today at most), not future
+    text = ("customer,date,amount\nc1,2024-01-01,1\nc2,2031-05-01,2\n"
+            "c3,2026-11-24 23:30,3\nc4,2026-11-25 00:00,4\n")
     report = load_file(ws, write(tmp_path, "f.csv", text), dataset="future",
-                       now=datetime(2026, 11, 24))
-    assert report.rows_loaded == 2
+                       now=datetime(2026, 11, 24, 10, 0))
+    assert report.rows_loaded == 4
     assert report.warnings == [
-        "1 rows are dated in the future (after 2026-11-24), e.g. lines 3. They are loaded, "
-        "and left out of every metric until that date."]
+        "2 rows are dated after today (2026-11-24), e.g. lines 3, 5. They are loaded, and left "
+        "out of every number until their date comes, unless you move the as-of date past them."]
 
 
 def test_negative_amounts_and_cancellation_invoices_are_returns_not_orders(ws, tmp_path):

@@ -6,10 +6,10 @@ from retention.ingest.loader import Inspection, LoadReport, inspect_file, load_f
 from retention.ingest.reader import ReadOptions
 from retention.ingest.roles import ROLE_BY_NAME, ROLES, auto_map
 from retention.ingest.sniff import DATE_FORMATS, DELIMITERS, ENCODINGS
-from retention.ingest.source import clean_stale_temp_dirs
+from retention.ingest.source import LoadFolder, clean_stale_temp_dirs
 
 __all__ = [
     "DATE_FORMATS", "DELIMITERS", "ENCODINGS", "ROLES", "ROLE_BY_NAME", "IngestError",
-    "Inspection", "LoadReport", "ReadOptions", "auto_map", "clean_stale_temp_dirs",
+    "Inspection", "LoadFolder", "LoadReport", "ReadOptions", "auto_map", "clean_stale_temp_dirs",
     "inspect_file", "load_file",
 ]

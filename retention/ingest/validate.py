@@ -9,7 +9,7 @@ column of a kind.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from retention.i18n import t
@@ -276,13 +276,17 @@ def check_rows(con, plan: Plan, now: datetime) -> Checks:
 
 def _warnings(con, plan: Plan, now: datetime) -> list[str]:
     warnings = list(plan.warnings)
+    # "after today" by whole days: the default as-of date is at most today, and a day counts
+    # whole, so a row dated later today is in today's numbers, not in the future.
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), time())
     future = con.execute(
-        "select count(*), list(line order by line)[1:3] from canon where date > ?", [now]
+        "select count(*), list(line order by line)[1:3] from canon where date >= ?", [tomorrow]
     ).fetchone()
     if future[0]:
         warnings.append(
-            t("{n} rows are dated in the future (after {today}), e.g. lines {lines}. They are "
-              "loaded, and left out of every metric until that date.",
+            t("{n} rows are dated after today ({today}), e.g. lines {lines}. They are loaded, "
+              "and left out of every number until their date comes, unless you move the as-of "
+              "date past them.",
               n=f"{future[0]:,}", today=now.date().isoformat(),
               lines=", ".join(map(str, future[1])))
         )

@@ -17,8 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -39,6 +37,7 @@ from retention.ingest import (
     ROLES,
     IngestError,
     Inspection,
+    LoadFolder,
     LoadReport,
     ReadOptions,
     inspect_file,
@@ -107,14 +106,14 @@ class Source:
             yield resolve(self.folder, self.name).path
             return
         assert self.upload is not None
-        handle, name = tempfile.mkstemp(prefix="retention-upload-", suffix=Path(self.name).suffix)
-        path = Path(name)
+        # a load folder, so a copy left by a killed app is cleared by the next load
+        folder = LoadFolder()
+        path = folder.path / f"upload{Path(self.name).suffix}"
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(self.upload.getbuffer())
+            path.write_bytes(self.upload.getbuffer())
             yield path
         finally:
-            path.unlink(missing_ok=True)
+            folder.cleanup()
 
 
 @dataclass(frozen=True)

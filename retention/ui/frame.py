@@ -24,7 +24,7 @@ import streamlit as st
 
 from retention.formatting import format_count
 from retention.i18n import DEFAULT_LANGUAGE, current_language, set_language, t
-from retention.ingest import IngestError
+from retention.ingest import IngestError, clean_stale_temp_dirs
 from retention.store import Workspace, open_workspace, workspace_path
 from retention.ui import cached, sample_data
 from retention.ui.context import (
@@ -415,8 +415,16 @@ def sidebar(ws: Workspace) -> None:
             st.button(t("Sign out"), on_click=_sign_out, icon=":material/logout:")
 
 
+@st.cache_resource(show_spinner=False)
+def clear_leftovers_of_killed_loads() -> int:
+    """Once per server process: remove the temporary folders that loads killed mid-way (by a
+    crash or a stopped server) left behind; returns how many were removed."""
+    return len(clean_stale_temp_dirs())
+
+
 def draw_before_navigation() -> None:
     """Workspace, first-run sample and sidebar: what ``app.py`` draws before the pages."""
+    clear_leftovers_of_killed_loads()
     ws = workspace_or_stop()
     offer_first_run_sample(ws)
     sidebar(ws)

@@ -9,11 +9,10 @@ user replaced or appended their own rows to — the dataset's ``file_hash`` move
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from pathlib import Path
 
-from retention.ingest import LoadReport, load_file
+from retention.ingest import LoadFolder, LoadReport, load_file
 from retention.sample import write_sample_csv
 from retention.store import Dataset, Workspace
 
@@ -59,18 +58,24 @@ def load_sample(ws: Workspace) -> LoadReport:
     recognises as already loaded. Raises ``IngestError`` if a different dataset already uses
     the name.
     """
-    with _sample_lock, tempfile.TemporaryDirectory(prefix="retention-sample-") as folder:
-        path = write_sample_csv(
-            Path(folder) / "sample_shop.csv", customers=SAMPLE_CUSTOMERS, seed=SAMPLE_SEED
-        )
-        report = load_file(
-            ws, path, dataset=SAMPLE_DATASET, mode="new", currency=SAMPLE_CURRENCY
-        )
-        file_hash = ws.dataset(report.dataset_id).file_hash
-        set_meta_value(ws, _LOADED_FLAG, "1")
-        if file_hash:
-            set_meta_value(ws, _HASH_FLAG, file_hash)
-        return report
+    with _sample_lock:
+        # a load folder, so a file left by a killed app is cleared by the next load
+        folder = LoadFolder()
+        try:
+            return _load_sample_from(ws, folder.path)
+        finally:
+            folder.cleanup()
+
+
+def _load_sample_from(ws: Workspace, folder: Path) -> LoadReport:
+    path = write_sample_csv(folder / "sample_shop.csv", customers=SAMPLE_CUSTOMERS,
+                            seed=SAMPLE_SEED)
+    report = load_file(ws, path, dataset=SAMPLE_DATASET, mode="new", currency=SAMPLE_CURRENCY)
+    file_hash = ws.dataset(report.dataset_id).file_hash
+    set_meta_value(ws, _LOADED_FLAG, "1")
+    if file_hash:
+        set_meta_value(ws, _HASH_FLAG, file_hash)
+    return report
 
 
 def is_sample(ws: Workspace, dataset: Dataset | None) -> bool:
