@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import (
-    CHROMIUM_ARGS,
     PROJECT_ROOT,
     SERVER_START_TIMEOUT,
     _free_port,
@@ -69,24 +68,17 @@ def probe_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> 
         _stop(process)
 
 
-def test_escaped_data_in_markdown_renders_as_text_not_links(probe_url: str,
-                                                            chromium_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium_path),
-                                             args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page()
-            page.goto(probe_url)
-            last = page.locator(f".st-key-escaped_{len(VALUES) - 1}")
-            last.wait_for(timeout=30_000)
-            for i, value in enumerate(VALUES):
-                raw = page.locator(f".st-key-raw_{i} a")
-                assert raw.count() >= 1, f"the raw {value!r} should be a link (control)"
-                escaped = page.locator(f".st-key-escaped_{i}")
-                assert escaped.locator("a").count() == 0, f"{value!r} became a link"
-                shown = escaped.inner_text().replace("\u2060", "").strip()
-                assert shown == value
-        finally:
-            browser.close()
+def test_escaped_data_in_markdown_renders_as_text_not_links(probe_url: str, browser) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(probe_url)
+        page.locator(f".st-key-escaped_{len(VALUES) - 1}").wait_for(timeout=30_000)
+        for i, value in enumerate(VALUES):
+            raw = page.locator(f".st-key-raw_{i} a")
+            assert raw.count() >= 1, f"the raw {value!r} should be a link (control)"
+            escaped = page.locator(f".st-key-escaped_{i}")
+            assert escaped.locator("a").count() == 0, f"{value!r} became a link"
+            assert escaped.inner_text().replace("\u2060", "").strip() == value
+    finally:
+        context.close()
