@@ -12,10 +12,14 @@ directly, because the picker was already drawn in this run; it calls
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
+from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
+from retention.metrics.ladder import LadderThresholds
 from retention.store import Dataset, DatasetNotFound, Workspace, open_workspace
 from retention.ui import cached
 
@@ -29,6 +33,36 @@ PENDING_DATASET_KEY = "_pending_dataset_id"
 DEFAULT_WINDOW_DAYS = 90
 
 
+class SavedSettings:
+    """The settings saved for one dataset, family by family, read once per script run.
+
+    Every accessor that depends on a family's settings takes them from here (through the
+    context), so no page can forget them and each one is part of the cache key it affects.
+    A family's typed settings are a property; :meth:`raw` gives a namespace's stored dict.
+    """
+
+    def __init__(self, workspace: Workspace, dataset_id: int) -> None:
+        self._workspace = workspace
+        self._dataset_id = dataset_id
+        self._raw: dict[str, dict[str, Any]] = {}
+
+    def raw(self, namespace: str) -> dict[str, Any]:
+        """The stored values of ``namespace`` (a copy; empty when nothing was saved)."""
+        if namespace not in self._raw:
+            self._raw[namespace] = self._workspace.settings(self._dataset_id, namespace)
+        return dict(self._raw[namespace])
+
+    def save(self, namespace: str, values: dict[str, Any]) -> None:
+        """Store ``values`` as ``namespace``'s settings (``{}`` goes back to the defaults)."""
+        self._workspace.save_settings(self._dataset_id, namespace, values)
+        self._raw[namespace] = dict(values)
+
+    @functools.cached_property
+    def ladder(self) -> LadderThresholds:
+        """The Ladder page's thresholds: every page that shows ladder steps uses these."""
+        return LadderThresholds.from_settings(self.raw(LADDER_NAMESPACE))
+
+
 @dataclass(frozen=True)
 class Context:
     """The workspace and the sidebar's choices for this script run.
@@ -40,6 +74,21 @@ class Context:
     dataset: Dataset | None
     as_of: dt.date | None
     window_days: int
+
+    @functools.cached_property
+    def saved(self) -> SavedSettings:
+        """The active dataset's saved settings (raises without a dataset: pages check
+        ``ctx.dataset`` first and show their empty state)."""
+        if self.dataset is None:
+            raise LookupError("no dataset: there are no saved settings to read")
+        return SavedSettings(self.workspace, self.dataset.dataset_id)
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        """(workspace path, dataset id, version): how every cached accessor's key starts."""
+        if self.dataset is None:
+            raise LookupError("no dataset: there is nothing to key on")
+        return self.workspace.fingerprint(self.dataset)
 
     @property
     def currency(self) -> str | None:

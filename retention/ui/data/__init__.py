@@ -1,0 +1,50 @@
+"""The UI's data layer: every cached accessor of the dashboard, one module per family.
+
+Pages never open a cursor, write SQL or decorate a function with ``st.cache_*``: they call a
+public accessor here with the page :class:`~retention.ui.context.Context` and plain
+parameters. Each public accessor turns the context into plain cache-key values — the
+workspace path, the dataset id and its version (``ctx.key``), the as-of date, the window and
+the saved settings it depends on (``ctx.saved``) — and calls a private ``st.cache_data`` /
+``st.cache_resource`` function keyed by exactly those values. So a page cannot forget a saved
+setting, a key never holds a DataFrame or a connection, and two workspaces or two versions of
+a dataset never share an entry.
+
+Why one cursor per call (:func:`run`): a cached function may run in any session's thread, and
+a DuckDB connection must not be shared between threads; a cursor of the process-wide
+connection is cheap and is closed as soon as the metric returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from retention.store import open_workspace
+
+SettingsKey = tuple[tuple[str, Any], ...]
+T = TypeVar("T")
+
+
+def run(workspace: str, metric: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``metric(cursor, *args, **kwargs)`` on a cursor of its own, closed afterwards."""
+    con = open_workspace(workspace).cursor()
+    try:
+        return metric(con, *args, **kwargs)
+    finally:
+        con.close()
+
+
+def as_key(settings: Any) -> SettingsKey:
+    """A settings dataclass as sorted (name, value) pairs: hashable, fit for a cache key.
+
+    Lists become tuples so the key stays hashable. :func:`from_key` undoes it.
+    """
+    values = dataclasses.asdict(settings)
+    return tuple(sorted((name, tuple(v) if isinstance(v, list) else v)
+                        for name, v in values.items()))
+
+
+def from_key(cls: type[T], key: SettingsKey) -> T:
+    """The settings dataclass ``cls`` back from :func:`as_key`'s pairs."""
+    return cls(**dict(key))
