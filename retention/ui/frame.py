@@ -339,7 +339,8 @@ def workspace_or_stop() -> Workspace:
             t("The workspace {path} cannot be opened: {reason}. If another program is using it "
               "(for example a load started on the server itself), wait for it to finish, "
               "then reload this page.",
-              path=md_escape(workspace_path()), reason=md_escape(str(exc).splitlines()[0].rstrip(". "))),
+              path=md_escape(workspace_path()),
+              reason=md_escape(str(exc).splitlines()[0].rstrip(". "))),
         )
         st.stop()
 
