@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import streamlit as st
 
@@ -31,6 +32,7 @@ AS_OF_BASIS_KEY = "_as_of_basis"
 PENDING_DATASET_KEY = "_pending_dataset_id"
 
 DEFAULT_WINDOW_DAYS = 90
+T = TypeVar("T")
 
 
 class SavedSettings:
@@ -45,6 +47,7 @@ class SavedSettings:
         self._workspace = workspace
         self._dataset_id = dataset_id
         self._raw: dict[str, dict[str, Any]] = {}
+        self._typed: dict[str, Any] = {}
 
     def raw(self, namespace: str) -> dict[str, Any]:
         """The stored values of ``namespace`` (a copy; empty when nothing was saved)."""
@@ -53,14 +56,30 @@ class SavedSettings:
         return dict(self._raw[namespace])
 
     def save(self, namespace: str, values: dict[str, Any]) -> None:
-        """Store ``values`` as ``namespace``'s settings (``{}`` goes back to the defaults)."""
+        """Store ``values`` as ``namespace``'s settings (``{}`` goes back to the defaults).
+
+        The family's typed settings are built again on the next read, so a page that saves
+        and then reads its property gets what it just saved.
+        """
         self._workspace.save_settings(self._dataset_id, namespace, values)
         self._raw[namespace] = dict(values)
+        self._typed.pop(namespace, None)
 
-    @functools.cached_property
+    def typed(self, namespace: str, build: Callable[[dict[str, Any]], T]) -> T:
+        """``build(raw(namespace))``, once per run until the namespace is saved again.
+
+        Each family's property calls this with its settings class's constructor from a dict.
+        """
+        if namespace not in self._typed:
+            self._typed[namespace] = build(self.raw(namespace))
+        return cast(T, self._typed[namespace])
+
+    # -- one property per family; a page reads its settings only through these ------------------
+
+    @property
     def ladder(self) -> LadderThresholds:
         """The Ladder page's thresholds: every page that shows ladder steps uses these."""
-        return LadderThresholds.from_settings(self.raw(LADDER_NAMESPACE))
+        return self.typed(LADDER_NAMESPACE, LadderThresholds.from_settings)
 
 
 @dataclass(frozen=True)

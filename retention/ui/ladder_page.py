@@ -24,6 +24,7 @@ from retention.i18n import current_language, t
 from retention.metrics import ladder, pareto
 from retention.metrics.ladder import SETTINGS_NAMESPACE, LadderThresholds
 from retention.store import open_workspace
+from retention.ui import page
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
 from retention.ui.text import format_day, md_escape
@@ -156,59 +157,36 @@ _SETTING_WIDGETS: dict[str, tuple[str, float, float, float, str]] = {
 }
 
 
-def _widget_keys(dataset_id: int) -> dict[str, str]:
-    return {name: f"ladder_{name}_{dataset_id}" for name in _SETTING_WIDGETS}
-
-
 def _as_widget_value(name: str, value: float) -> float:
     return round(value * 100, 2) if name == "loyal_share_of_wallet" else value
 
 
-def _reset(ctx: Context) -> None:
-    assert ctx.dataset is not None
-    ctx.workspace.save_settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE, {})
-    for key in _widget_keys(ctx.dataset.dataset_id).values():
-        st.session_state.pop(key, None)
+def _draw_fields(keys: dict[str, str]) -> None:
+    columns = st.columns(3)
+    for i, (name, (label, low, high, step, help_text)) in enumerate(_SETTING_WIDGETS.items()):
+        is_share = name == "loyal_share_of_wallet"
+        columns[i % 3].number_input(
+            t(label), min_value=float(low) if is_share else int(low),
+            max_value=float(high) if is_share else int(high),
+            step=float(step) if is_share else int(step), key=keys[name],
+            format="%.0f" if is_share else "%d", help=t(help_text))
+
+
+def _parse(values: dict[str, Any]) -> dict[str, Any]:
+    values = dict(values, loyal_share_of_wallet=float(values["loyal_share_of_wallet"]) / 100)
+    return LadderThresholds(**values).as_dict()
 
 
 def settings_panel(ctx: Context) -> LadderThresholds:
     """The thresholds in a form inside an expander, remembered per dataset (DESIGN's defaults
     until changed); returns the thresholds in effect."""
-    assert ctx.dataset is not None
-    dataset_id = ctx.dataset.dataset_id
-    saved = LadderThresholds.from_settings(ctx.workspace.settings(dataset_id, SETTINGS_NAMESPACE))
-    keys = _widget_keys(dataset_id)
-    state = st.session_state
-    for name, key in keys.items():
-        state.setdefault(key, _as_widget_value(name, getattr(saved, name)))
-    with st.expander(t("Settings: what each step takes"), icon=":material/tune:"):
-        with st.form(f"ladder_settings_{dataset_id}", border=False):
-            columns = st.columns(3)
-            for i, (name, (label, low, high, step, help_text)) in enumerate(
-                    _SETTING_WIDGETS.items()):
-                is_share = name == "loyal_share_of_wallet"
-                columns[i % 3].number_input(
-                    t(label), min_value=float(low) if is_share else int(low),
-                    max_value=float(high) if is_share else int(high),
-                    step=float(step) if is_share else int(step), key=keys[name],
-                    format="%.0f" if is_share else "%d", help=t(help_text))
-            submitted = st.form_submit_button(t("Apply and remember for this dataset"),
-                                              icon=":material/save:")
-        # the callback runs before the next run draws the form, so it starts from the defaults
-        st.button(t("Back to the standard steps"), key=f"ladder_reset_{dataset_id}",
-                  icon=":material/restart_alt:", on_click=_reset, args=(ctx,))
-    if not submitted:
-        return saved
-    values = {name: state[key] for name, key in keys.items()}
-    values["loyal_share_of_wallet"] = float(values["loyal_share_of_wallet"]) / 100
-    try:
-        chosen = LadderThresholds(**values)
-    except ValueError as exc:
-        st.error(t("These settings were not applied: {reason}", reason=md_escape(exc)),
-                 icon=":material/error:")
-        return saved
-    ctx.workspace.save_settings(dataset_id, SETTINGS_NAMESPACE, chosen.as_dict())
-    return chosen
+    saved = ctx.saved.ladder
+    page.settings_form(
+        ctx, SETTINGS_NAMESPACE, title=t("Settings: what each step takes"),
+        reset_label=t("Back to the standard steps"),
+        initial={name: _as_widget_value(name, getattr(saved, name)) for name in _SETTING_WIDGETS},
+        draw_fields=_draw_fields, parse=_parse)
+    return ctx.saved.ladder
 
 
 # -- page parts ---------------------------------------------------------------------------------

@@ -14,12 +14,16 @@ the script, so no section ever runs without data.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import streamlit as st
 
 from retention.i18n import t
 from retention.ui import context
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
+from retention.ui.text import md_escape
 
 
 def empty_state(shows: str) -> None:
@@ -38,3 +42,61 @@ def start(title: str, shows: str) -> Context:
         empty_state(shows)
         st.stop()
     return ctx
+
+
+def _widget_keys(ctx: Context, namespace: str, names: Any) -> dict[str, str]:
+    """One session-state key per field, per dataset: switching datasets shows that dataset's
+    saved values instead of the last dataset's widgets."""
+    assert ctx.dataset is not None
+    return {name: f"{namespace}_{name}_{ctx.dataset.dataset_id}" for name in names}
+
+
+def _forget(ctx: Context, namespace: str, keys: dict[str, str]) -> None:
+    ctx.saved.save(namespace, {})
+    for key in keys.values():
+        st.session_state.pop(key, None)
+
+
+def settings_form(
+    ctx: Context,
+    namespace: str,
+    *,
+    title: str,
+    reset_label: str,
+    initial: Mapping[str, Any],
+    draw_fields: Callable[[dict[str, str]], None],
+    parse: Callable[[dict[str, Any]], dict[str, Any]],
+    submit_label: str | None = None,
+) -> bool:
+    """A family's saved settings: a form in an expander, remembered per dataset.
+
+    ``initial`` holds each field's widget value from the saved settings (percent rather than
+    share, say); ``draw_fields(keys)`` draws one widget per field under ``keys[name]``;
+    ``parse(values)`` turns the submitted widget values into the dict to store, raising
+    ``ValueError`` with a sentence for the user when they do not make sense. A reset button
+    forgets the saved values. Returns True when new values were saved: the page then reads the
+    family's property on ``ctx.saved``, which is built again from what was stored.
+    """
+    assert ctx.dataset is not None
+    keys = _widget_keys(ctx, namespace, initial)
+    state = st.session_state
+    for name, key in keys.items():
+        state.setdefault(key, initial[name])
+    with st.expander(title, icon=":material/tune:"):
+        with st.form(f"{namespace}_settings_{ctx.dataset.dataset_id}", border=False):
+            draw_fields(keys)
+            submitted = st.form_submit_button(
+                submit_label or t("Apply and remember for this dataset"), icon=":material/save:")
+        # a callback runs before the next run draws the form, so the form starts from defaults
+        st.button(reset_label, key=f"{namespace}_reset_{ctx.dataset.dataset_id}",
+                  icon=":material/restart_alt:", on_click=_forget, args=(ctx, namespace, keys))
+    if not submitted:
+        return False
+    try:
+        stored = parse({name: state[key] for name, key in keys.items()})
+    except ValueError as exc:
+        st.error(t("These settings were not applied: {reason}", reason=md_escape(exc)),
+                 icon=":material/error:")
+        return False
+    ctx.saved.save(namespace, stored)
+    return True
