@@ -11,24 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from retention import metrics
 from retention.metrics import headline
 from retention.store import open_workspace
-
-
-def _as_date(value: Any) -> dt.date | None:
-    """A DuckDB/pandas date-ish value as a ``datetime.date`` (None for null/NaT)."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    stamp = pd.Timestamp(value)
-    return None if pd.isna(stamp) else stamp.date()
+from retention.ui.data.frame import as_date
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -43,43 +31,15 @@ def headline_numbers(
     finally:
         con.close()
     return {
-        "as_of": _as_date(row["as_of"]),
+        "as_of": as_date(row["as_of"]),
         "customers": int(row["customers"]),
         "orders": int(row["orders"]),
         "net_revenue": float(row["net_revenue"]),
         "returns": int(row["returns"]),
-        "first_date": _as_date(row["first_date"]),
-        "last_date": _as_date(row["last_date"]),
+        "first_date": as_date(row["first_date"]),
+        "last_date": as_date(row["last_date"]),
         "future_rows": int(row["future_rows"]),
     }
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def dataset_dates(
-    workspace: str, dataset_id: int, version: int
-) -> tuple[dt.date | None, dt.date | None]:
-    """(first, last) transaction date of the dataset; (None, None) when it has no rows."""
-    con = open_workspace(workspace).cursor()
-    try:
-        span = metrics.date_range(con, dataset_id)
-    finally:
-        con.close()
-    return (None, None) if span is None else (_as_date(span[0]), _as_date(span[1]))
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def default_as_of(
-    workspace: str, dataset_id: int, version: int, today: dt.date
-) -> dt.date | None:
-    """``retention.metrics.default_as_of``: the last transaction date not after ``today``.
-
-    ``today`` is part of the key, so the default moves on when a future-dated row's day comes.
-    """
-    con = open_workspace(workspace).cursor()
-    try:
-        return _as_date(metrics.default_as_of(con, dataset_id, today=today))
-    finally:
-        con.close()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

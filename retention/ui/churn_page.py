@@ -46,8 +46,8 @@ from retention.models import (
     top_customers,
 )
 from retention.store import open_workspace
-from retention.ui import cached
 from retention.ui.context import Context
+from retention.ui.data import frame as frame_data
 from retention.ui.frame import DATA_PAGE
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
@@ -472,8 +472,7 @@ def backtest(ctx: Context) -> None:
     """On request: fit on all but the last quarter of the history and compare with it."""
     assert ctx.dataset is not None and ctx.as_of is not None
     st.subheader(t("Check the model on your data"))
-    fingerprint = ctx.workspace.fingerprint(ctx.dataset)
-    first, _ = cached.dataset_dates(*fingerprint)
+    first, _ = frame_data.dataset_dates(ctx.workspace, ctx.dataset)
     try:
         calibration_end = default_split(first, ctx.as_of) if first else None
     except ValueError as exc:
@@ -490,7 +489,7 @@ def backtest(ctx: Context) -> None:
                    end=format_day(ctx.as_of))):
         return
     with st.spinner(t("Fitting on the earlier purchases and comparing…"), show_time=True):
-        result = backtest_views(*fingerprint, calibration_end, ctx.as_of)
+        result = backtest_views(*ctx.key, calibration_end, ctx.as_of)
     if result["error"]:
         st.error(t("The check could not run: {reason}", reason=md_escape(result["error"])))
         return

@@ -22,7 +22,7 @@ import streamlit as st
 from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
 from retention.metrics.ladder import LadderThresholds
 from retention.store import Dataset, DatasetNotFound, Workspace, open_workspace
-from retention.ui import cached
+from retention.ui.data import frame as frame_data
 
 DATASET_KEY = "active_dataset_id"
 AS_OF_KEY = "as_of"
@@ -131,8 +131,7 @@ def current() -> Context:
             dataset = None
     as_of = None
     if dataset is not None:
-        as_of = state.get(AS_OF_KEY) or cached.default_as_of(*ws.fingerprint(dataset),
-                                                             dt.date.today())
+        as_of = state.get(AS_OF_KEY) or frame_data.default_as_of(ws, dataset, dt.date.today())
     window = int(state.get(WINDOW_KEY) or DEFAULT_WINDOW_DAYS)
     return Context(workspace=ws, dataset=dataset, as_of=as_of, window_days=window)
 

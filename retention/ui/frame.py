@@ -26,7 +26,7 @@ from retention.formatting import format_count
 from retention.i18n import DEFAULT_LANGUAGE, current_language, set_language, t
 from retention.ingest import IngestError, clean_stale_temp_dirs
 from retention.store import Workspace, open_workspace, workspace_path
-from retention.ui import cached, sample_data
+from retention.ui import sample_data
 from retention.ui.context import (
     AS_OF_BASIS_KEY,
     AS_OF_KEY,
@@ -37,6 +37,7 @@ from retention.ui.context import (
     apply_pending_dataset,
     set_active_dataset,
 )
+from retention.ui.data import frame as frame_data
 from retention.ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -385,9 +386,8 @@ def sidebar(ws: Workspace) -> None:
                    "Data page."),
         )
         dataset = by_id[dataset_id]
-        fingerprint = ws.fingerprint(dataset)
-        first, last = cached.dataset_dates(*fingerprint)
-        default = cached.default_as_of(*fingerprint, dt.date.today())
+        first, last = frame_data.dataset_dates(ws, dataset)
+        default = frame_data.default_as_of(ws, dataset, dt.date.today())
         if first is not None and last is not None and default is not None:
             basis = (dataset.dataset_id, default)
             if state.get(AS_OF_BASIS_KEY) != basis or AS_OF_KEY not in state:
