@@ -204,6 +204,21 @@ def test_a_zip_whose_header_lies_is_stopped_while_it_unpacks(ws, tmp_path, temp_
     assert list(temp_root.iterdir()) == []  # and what it wrote is gone
 
 
+def test_a_workbook_packed_like_a_bomb_is_refused_before_the_spreadsheet_reader_opens_it(
+        ws, tmp_path):
+    # an .xlsx is a zip the spreadsheet reader unpacks in memory: one sheet part of 32 MB of
+    # zeros packs ~1000x, past the workbook limit (real sheets pack 5-30x)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf, zf.open(
+            "xl/worksheets/sheet1.xml", "w") as fh:
+        for _ in range(32):
+            fh.write(bytes(1 << 20))
+    message = refused(ws, write(tmp_path, "bomb.xlsx", buffer.getvalue()))  # nothing changed
+    assert message.startswith("xl/worksheets/sheet1.xml in bomb.xlsx is packed more than 1000 "
+                              "times tighter than any real table (32.0 MB from ")
+    assert "this is a zip bomb, or damaged" in message
+
+
 def test_a_zip_member_over_the_size_setting_is_refused(ws, tmp_path, temp_root, monkeypatch,
                                                        written):
     monkeypatch.setenv("RETENTION_MAX_UNZIPPED_MB", "1")
