@@ -8,7 +8,7 @@ Prints one JSON object:
 
 * ``cold``: a fresh connection, nothing cached — the SQL summary, both fits, scoring every
   customer, the page's small views, and the backtest;
-* ``warm``: the page's cached accessors (``retention.ui.churn_page``) called a second time;
+* ``warm``: the page's cached accessors (``retention.ui.data.churn``) called a second time;
 * ``fit_1m``: our fit on ``--customers`` customers drawn (seed 1) from the workspace's summary,
   and, when ``--lifetimes-python`` names an interpreter with ``lifetimes`` installed (a
   throwaway venv — never a project dependency), BetaGeoFitter on the same rows, with the
@@ -98,20 +98,23 @@ def warm(db: str, dataset_id: int) -> dict[str, float]:
     """The page's accessors twice. They open their workspace read-write, as the app does, so
     they run on a copy: the benchmark workspace itself is never opened for writing."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)
-    from retention.ui import churn_page  # streamlit's caches, outside a running app
+    from retention.ui.context import Context  # streamlit's caches, outside a running app
+    from retention.ui.data import churn as data
 
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "ws.duckdb"
         shutil.copyfile(db, copy)
         ws = open_workspace(copy)
-        key = (*ws.fingerprint(ws.dataset(dataset_id)), default_as_of(ws.cursor(), dataset_id))
-        value = (0.3, 0.01, 12)
+        as_of = default_as_of(ws.cursor(), dataset_id)
+        # the page's value settings: the dataset's margin, 1% a month, 12 months
+        ctx = Context(workspace=ws, dataset=ws.dataset(dataset_id), as_of=as_of,
+                      window_days=90)
         result: dict[str, float] = {}
         for attempt in ("first_s", "cached_s"):
             started = time.perf_counter()
-            churn_page.fitted_model(*key)
-            churn_page.scored_customers(*key, *value)
-            churn_page.page_views(*key, *value, "en")
+            data.fitted_model(ctx)
+            data.scored_customers(ctx)
+            data.page_views(ctx)
             result[attempt] = round(time.perf_counter() - started, 3)
         close_workspace(copy)
     return result

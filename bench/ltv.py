@@ -5,7 +5,7 @@
 Cold domain calls: each scenario runs in a new process with a new connection and nothing
 cached, making the calls the page makes — each tab opened first on its own, and the whole page
 (every tab once; the monthly CRR and the cohort matrix computed once and shared, as the page's
-cache shares them). Warm: the page's cached accessors (``retention.ui.ltv_page``) called again
+cache shares them). Warm: the page's cached accessors (``retention.ui.data.ltv``) called again
 with the same arguments. Then the page as a user gets it: ``AppTest`` runs ``app.py`` onto the
 page in a new process and opens the four tabs one after another (cold), then reruns each (warm).
 Also timed once, cold: the choices a user can click to afterwards (quarters, years, the other
@@ -104,22 +104,22 @@ def run_warm(db: Path, dataset_id: int, window: int) -> dict[str, object]:
     """The page's cached accessors, filled once, then timed on the second call."""
     logging.disable(logging.WARNING)  # "missing ScriptRunContext": bare mode, expected
     from retention.metrics import default_as_of
-    from retention.metrics.ladder import LadderThresholds
     from retention.store import open_workspace
-    from retention.ui import ltv_page as page
+    from retention.ui.context import Context
+    from retention.ui.data import ltv as data
 
     ws = open_workspace(db)
-    key = ws.fingerprint(ws.dataset(dataset_id))
     as_of = default_as_of(ws.cursor(), dataset_id)
-    thresholds = tuple(sorted(LadderThresholds().as_dict().items()))
+    # the saved margin and ladder of the benchmark workspace: the defaults, 30% and DESIGN's
+    ctx = Context(workspace=ws, dataset=ws.dataset(dataset_id), as_of=as_of, window_days=window)
 
     def every_tab() -> None:
-        page.crr_table(*key, as_of, window, "month")
-        page.cohort_table(*key, as_of)
-        page.ltv_tables(*key, as_of, window, MARGIN)
-        page.curves_table(*key, as_of, MARGIN)
-        page.available_dimensions(*key)
-        page.segment_table(*key, as_of, window, "step", MARGIN, thresholds)
+        data.crr_table(ctx, "month")
+        data.cohort_table(ctx)
+        data.ltv_tables(ctx)
+        data.curves_table(ctx, MARGIN)
+        data.available_dimensions(ctx)
+        data.segment_table(ctx, "step")
 
     times: dict[str, float] = {}
     _timed(times, "fill", every_tab)

@@ -53,20 +53,18 @@ def run_calls(db: Path, dataset_id: int) -> dict[str, object]:
     """One cold pass and one warm pass of the page's cached calls in this (fresh) process."""
     logging.disable(logging.WARNING)  # "missing ScriptRunContext": bare mode, expected
     from retention.metrics import default_as_of
-    from retention.models.portraits import DEFAULT_FEATURES
     from retention.store import open_workspace
-    from retention.ui import portraits_page as page
+    from retention.ui.context import Context
+    from retention.ui.data import portraits as data
 
     ws = open_workspace(db)
-    fingerprint = ws.fingerprint(ws.dataset(dataset_id))
     as_of = default_as_of(ws.cursor(), dataset_id)
-    thresholds = page.LadderThresholds().as_dict()
-    key = tuple(sorted(thresholds.items()))
+    # the page's defaults unless the workspace saved other settings for the dataset
+    ctx = Context(workspace=ws, dataset=ws.dataset(dataset_id), as_of=as_of, window_days=90)
 
     def page_calls(timings: dict[str, float]):
-        _timed(timings, "optional_attributes", lambda: page.optional_attributes(*fingerprint))
-        return _timed(timings, "portraits", lambda: page.fitted_portraits(
-            *fingerprint, as_of, tuple(DEFAULT_FEATURES), None, key, 90))
+        _timed(timings, "optional_attributes", lambda: data.optional_attributes(ctx))
+        return _timed(timings, "portraits", lambda: data.fitted_portraits(ctx))
 
     cold: dict[str, float] = {}
     cpu_started = time.process_time()

@@ -1,24 +1,19 @@
 """Churn risk: who is slipping away, and what each customer is likely to be worth."""
 
-import streamlit as st
-
 from retention.i18n import t
-from retention.ui import churn_page, context
+from retention.ui import churn_page, page
 
-ctx = context.current()
-st.title(t("Churn risk and customer value"))
-
-if ctx.dataset is None:
-    churn_page.empty_state()
-    st.stop()
+ctx = page.start(t("Churn risk and customer value"), t(
+    "Once a purchase history is loaded, this page shows who is slipping away and what each "
+    "customer is likely to be worth."))
 
 churn_page.intro(ctx)
-value = churn_page.value_settings(ctx)
-page = churn_page.load(ctx, value)
-churn_page.headline(ctx, page)
-churn_page.risk_groups(ctx, page)
-churn_page.heatmap(page)
-churn_page.top_customers_section(ctx, page)
-churn_page.distributions(ctx, page)
+churn_page.value_settings(ctx)
+churn = churn_page.load(ctx)
+churn_page.headline(ctx, churn)
+churn_page.risk_groups(ctx, churn)
+churn_page.heatmap(churn)
+churn_page.top_customers_section(ctx, churn)
+churn_page.distributions(ctx, churn)
 churn_page.backtest(ctx)
-churn_page.model_details(page)
+churn_page.model_details(churn)

@@ -1,16 +1,12 @@
 """Retention and lifetime value: CRR by period, cohorts, LTV = S × C × P × T, LTV by segment."""
 
-import streamlit as st
-
 from retention.i18n import t
-from retention.ui import context, ltv_page
+from retention.ui import ltv_page, page
 
-ctx = context.current()
-st.title(t("Retention and lifetime value"))
-
-if ctx.dataset is None:
-    ltv_page.empty_state()
-    st.stop()
+ctx = page.start(t("Retention and lifetime value"), t(
+    "Once a purchase history is loaded, this page shows how many customers you keep from month "
+    "to month, how each month's new customers come back, and what a customer is worth over "
+    "their lifetime."))
 
 ltv_page.header(ctx)
 retention, cohorts, value, segments = ltv_page.section_tabs()

@@ -1,16 +1,7 @@
 """The churn-risk page: who is slipping away, and what each customer is likely to be worth.
 
-Caching, and why it is split in three:
-
-* ``fitted_model`` (``st.cache_resource``) — the fitted BG/NBD and Gamma-Gamma models with the
-  summary they learned from, per (workspace, dataset, version, calibration end). Fitting takes
-  a second or more on a big dataset; the value and the page's settings never refit it.
-* ``scored_customers`` (``st.cache_resource``) — one row per customer, possibly millions, so it
-  is shared rather than copied on every read (``st.cache_data`` would pickle it each time).
-  It is never modified: readers filter or copy.
-* ``page_views`` / ``backtest_views`` (``st.cache_data``) — the small tables the page draws.
-
-Every key is plain values (workspace path, dataset id, version, dates, numbers, language).
+The model, the scores and the tables come from :mod:`retention.ui.data.churn`; the value
+settings (margin, discount rate, horizon) are ``ctx.saved.churn``, saved as soon as one changes.
 """
 
 from __future__ import annotations
@@ -31,182 +22,42 @@ from retention.models import (
     ONE_TIME_WARNING_SHARE,
     RISK_GROUPS,
     ChurnModel,
-    ModelFitError,
     RiskThresholds,
     ValueSettings,
-    alive_heatmap,
-    customer_scores,
-    default_margin,
     default_split,
-    fit_churn_model,
-    risk_group_counts,
     risk_group_description,
-    run_backtest,
-    score_histogram,
-    top_customers,
 )
-from retention.store import open_workspace
 from retention.ui.context import Context
+from retention.ui.data import churn as data
 from retention.ui.data import frame as frame_data
-from retention.ui.frame import DATA_PAGE
+from retention.ui.saved_settings import CHURN_HORIZONS, CHURN_NAMESPACE, ChurnSettings
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
-NAMESPACE = "churn"
 MARGIN_KEY = "churn_margin_percent"
 DISCOUNT_KEY = "churn_discount_percent"
 HORIZON_KEY = "churn_horizon_months"
 GROUP_KEY = "churn_group"
 BACKTEST_KEY = "churn_backtest"
-_SETTINGS_FOR_KEY = "_churn_settings_dataset_id"
-HORIZONS = (3, 6, 12, 24, 36, 60)
-TOP_N = 50
 GROUP_ROWS = 200
-DEFAULT_DISCOUNT = 0.01
-DEFAULT_HORIZON = 12
-
-
-# -- cached domain calls ------------------------------------------------------------------------
-
-
-# Tried when the plain fit does not settle: enough to keep estimates finite, small enough to
-# cost little likelihood (on CDNOW: −9582.71 instead of −9582.43).
-FALLBACK_L2 = 0.001
-
-
-@dataclass(frozen=True)
-class FitOutcome:
-    """A fitted model, or the sentence saying why there is none (errors are cached too, so a
-    dataset that cannot be fitted is not refitted on every click). ``penalised``: the plain
-    fit did not settle and the model was fitted with ``FALLBACK_L2``."""
-
-    model: ChurnModel | None
-    error: str | None
-    penalised: bool = False
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def fitted_model(
-    workspace: str, dataset_id: int, version: int, calibration_end: dt.date
-) -> FitOutcome:
-    """Both models fitted on the dataset's purchases up to ``calibration_end``; when the plain
-    fit does not settle, once more with a small penalty."""
-    con = open_workspace(workspace).cursor()
-    try:
-        try:
-            return FitOutcome(fit_churn_model(con, dataset_id, calibration_end=calibration_end),
-                              None)
-        except ModelFitError as plain:
-            first_error = str(plain)
-        try:
-            model = fit_churn_model(con, dataset_id, calibration_end=calibration_end,
-                                    l2=FALLBACK_L2)
-            return FitOutcome(model, None, penalised=True)
-        except ModelFitError:
-            return FitOutcome(None, first_error)
-    finally:
-        con.close()
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def scored_customers(
-    workspace: str, dataset_id: int, version: int, calibration_end: dt.date,
-    margin: float, monthly_discount: float, horizon_months: int,
-) -> pd.DataFrame:
-    """``customer_scores`` for every customer; shared between sessions, never modified."""
-    outcome = fitted_model(workspace, dataset_id, version, calibration_end)
-    assert outcome.model is not None
-    value = ValueSettings(margin, monthly_discount, horizon_months)
-    return customer_scores(outcome.model, value=value)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def page_views(
-    workspace: str, dataset_id: int, version: int, calibration_end: dt.date,
-    margin: float, monthly_discount: float, horizon_months: int, language: str,
-) -> dict[str, Any]:
-    """The small tables the page draws: counts, heatmap, top, hist_alive, hist_clv, totals."""
-    scores = scored_customers(workspace, dataset_id, version, calibration_end, margin,
-                              monthly_discount, horizon_months)
-    counts = risk_group_counts(scores)
-    return {
-        "counts": counts,
-        "heatmap": alive_heatmap(scores),
-        "top": top_customers(scores, TOP_N),
-        "hist_alive": score_histogram(scores, "p_alive"),
-        "hist_clv": score_histogram(scores, "predicted_clv"),
-        "totals": {
-            "customers": len(scores),
-            "purchases_next_90_days": float(scores["purchases_next_90_days"].sum()),
-            "predicted_clv": float(scores["predicted_clv"].sum(min_count=1)),
-            "slipping": int(counts.loc[counts["risk_group"] == "valuable_slipping",
-                                       "customers"].sum()),
-            "one_time": int((scores["repeat_purchases"] == 0).sum()),
-            "one_time_share": float((scores["repeat_purchases"] == 0).mean()),
-        },
-    }
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def backtest_views(
-    workspace: str, dataset_id: int, version: int, calibration_end: dt.date,
-    holdout_end: dt.date,
-) -> dict[str, Any]:
-    """The backtest's small results (by_x, tracking, numbers), or {"error": sentence}."""
-    con = open_workspace(workspace).cursor()
-    try:
-        result = run_backtest(con, dataset_id, calibration_end=calibration_end,
-                              holdout_end=holdout_end)
-    except ValueError as exc:  # ModelFitError is a ValueError
-        return {"error": str(exc)}
-    finally:
-        con.close()
-    return {
-        "error": None, "by_x": result.by_x, "tracking": result.tracking, "mae": result.mae,
-        "correlation": result.correlation, "actual": result.actual_total,
-        "predicted": result.predicted_total, "customers": len(result.customers),
-        "one_time_share": result.one_time_share, "holdout_days": result.holdout_days,
-    }
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def dataset_margin(
-    workspace: str, dataset_id: int, version: int, as_of: dt.date
-) -> tuple[float, str]:
-    """``default_margin``: (margin, 'cost' or 'default')."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return default_margin(con, dataset_id, as_of=as_of)
-    finally:
-        con.close()
-
-
-# -- the page, top to bottom --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChurnPage:
-    """What one run of the page works from: the cache key and the fitted model."""
+    """What one run of the page works from: the context, the fitted model and the value
+    settings in effect."""
 
-    key: tuple[str, int, int, dt.date]
+    ctx: Context
     model: ChurnModel
     value: ValueSettings
 
     def views(self) -> dict[str, Any]:
-        return page_views(*self.key, self.value.margin, self.value.monthly_discount,
-                          self.value.horizon_months, current_language())
+        """The small tables the page draws (``ui.data.churn.page_views``)."""
+        return data.page_views(self.ctx)
 
     def scores(self) -> pd.DataFrame:
-        return scored_customers(*self.key, self.value.margin, self.value.monthly_discount,
-                                self.value.horizon_months)
-
-
-def empty_state() -> None:
-    """No dataset: say what the page needs and where to get it."""
-    st.info(t("There is no data yet. Load a purchase history with a customer, a date and an "
-              "amount per row on the Data page, and this page will show who is slipping away "
-              "and what each customer is likely to be worth."), icon=":material/inbox:")
-    st.page_link(DATA_PAGE, label=t("Load your data"), icon=":material/upload_file:")
+        """Every customer's scores (shared: filter or copy, never modify)."""
+        return data.scored_customers(self.ctx)
 
 
 def intro(ctx: Context) -> None:
@@ -220,55 +71,50 @@ def intro(ctx: Context) -> None:
         day=format_day(ctx.as_of)))
 
 
-def value_settings(ctx: Context) -> ValueSettings:
-    """Margin, monthly discount rate and horizon, remembered per dataset."""
-    assert ctx.dataset is not None and ctx.as_of is not None
+# The inputs' session keys and the stored names they save to.
+_INPUTS = {MARGIN_KEY: "margin_percent", DISCOUNT_KEY: "discount_percent",
+           HORIZON_KEY: "horizon_months"}
+
+
+def _save_value_settings(ctx: Context) -> None:
     state = st.session_state
-    dataset_id = ctx.dataset.dataset_id
-    margin, basis = dataset_margin(*ctx.workspace.fingerprint(ctx.dataset), ctx.as_of)
-    if state.get(_SETTINGS_FOR_KEY) != dataset_id:
-        saved = ctx.workspace.settings(dataset_id, NAMESPACE)
-        state[MARGIN_KEY] = float(saved.get("margin_percent", round(margin * 100, 1)))
-        state[DISCOUNT_KEY] = float(saved.get("discount_percent", DEFAULT_DISCOUNT * 100))
-        state[HORIZON_KEY] = int(saved.get("horizon_months", DEFAULT_HORIZON))
-        if state[HORIZON_KEY] not in HORIZONS:
-            state[HORIZON_KEY] = DEFAULT_HORIZON
-        state[_SETTINGS_FOR_KEY] = dataset_id
+    ctx.saved.save(CHURN_NAMESPACE, ChurnSettings(**{
+        name: state[key] for key, name in _INPUTS.items()}).as_dict())
 
-    def save() -> None:
-        ctx.workspace.save_settings(dataset_id, NAMESPACE, {
-            "margin_percent": state[MARGIN_KEY], "discount_percent": state[DISCOUNT_KEY],
-            "horizon_months": state[HORIZON_KEY]})
 
+def value_settings(ctx: Context) -> None:
+    """Margin, monthly discount rate and horizon: plain inputs saved for the dataset as soon
+    as one changes, so the numbers below follow each change at once."""
+    margin, basis = data.dataset_margin(ctx)
+    saved = ctx.saved.churn.with_margin(margin).as_dict()
+    # the inputs always show the active dataset's saved values (their keys are not per dataset)
+    for key, name in _INPUTS.items():
+        st.session_state[key] = saved[name]
     columns = st.columns(3)
     columns[0].number_input(
         t("Margin (%)"), min_value=0.0, max_value=100.0, step=1.0, key=MARGIN_KEY,
-        on_change=save,
+        on_change=_save_value_settings, args=(ctx,),
         help=t("The share of revenue you keep as profit. It starts from your cost column.")
         if basis == "cost" else t("The share of revenue you keep as profit. Your data has no "
                                   "cost column, so it starts at 30%; map a cost column on the "
                                   "Data page to use your real margin."))
     columns[1].number_input(
         t("Discount rate (% per month)"), min_value=0.0, max_value=20.0, step=0.5,
-        key=DISCOUNT_KEY, on_change=save,
+        key=DISCOUNT_KEY, on_change=_save_value_settings, args=(ctx,),
         help=t("Money earned later is worth less today: each month ahead is discounted by "
                "this rate. 1% a month is about 12.7% a year."))
     columns[2].selectbox(
-        t("Horizon"), HORIZONS, key=HORIZON_KEY, on_change=save,
-        format_func=lambda months: t("{months} months", months=months),
+        t("Horizon"), CHURN_HORIZONS, key=HORIZON_KEY, on_change=_save_value_settings,
+        args=(ctx,), format_func=lambda months: t("{months} months", months=months),
         help=t("How far ahead predicted value looks. A month is 30.4375 days."))
-    return ValueSettings(state[MARGIN_KEY] / 100, state[DISCOUNT_KEY] / 100,
-                         int(state[HORIZON_KEY]))
 
 
-def load(ctx: Context, value: ValueSettings) -> ChurnPage:
+def load(ctx: Context) -> ChurnPage:
     """Fit (cached) with a spinner; on failure say why in plain words and stop the page."""
-    assert ctx.dataset is not None and ctx.as_of is not None
-    key = (*ctx.workspace.fingerprint(ctx.dataset), ctx.as_of)
     with st.spinner(t("Learning your customers' buying rhythm…"), show_time=True):
-        outcome = fitted_model(*key)
+        outcome = data.fitted_model(ctx)
         if outcome.model is not None:
-            page = ChurnPage(key, outcome.model, value)
+            page = ChurnPage(ctx, outcome.model, data.value_settings(ctx))
             page.views()
     if outcome.model is None:
         st.error(t("The churn model could not be fitted: {reason}",
@@ -489,7 +335,7 @@ def backtest(ctx: Context) -> None:
                    end=format_day(ctx.as_of))):
         return
     with st.spinner(t("Fitting on the earlier purchases and comparing…"), show_time=True):
-        result = backtest_views(*ctx.key, calibration_end, ctx.as_of)
+        result = data.backtest_views(ctx, calibration_end)
     if result["error"]:
         st.error(t("The check could not run: {reason}", reason=md_escape(result["error"])))
         return

@@ -23,6 +23,14 @@ from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
 from retention.metrics.ladder import LadderThresholds
 from retention.store import Dataset, DatasetNotFound, Workspace, open_workspace
 from retention.ui.data import frame as frame_data
+from retention.ui.saved_settings import (
+    CHURN_NAMESPACE,
+    LTV_NAMESPACE,
+    PORTRAITS_NAMESPACE,
+    ChurnSettings,
+    LtvSettings,
+    PortraitSettings,
+)
 
 DATASET_KEY = "active_dataset_id"
 AS_OF_KEY = "as_of"
@@ -80,6 +88,21 @@ class SavedSettings:
     def ladder(self) -> LadderThresholds:
         """The Ladder page's thresholds: every page that shows ladder steps uses these."""
         return self.typed(LADDER_NAMESPACE, LadderThresholds.from_settings)
+
+    @property
+    def ltv(self) -> LtvSettings:
+        """The Retention & LTV page's margin for data without a cost column."""
+        return self.typed(LTV_NAMESPACE, LtvSettings.from_dict)
+
+    @property
+    def churn(self) -> ChurnSettings:
+        """The churn page's value settings (margin, discount rate, horizon), in percent."""
+        return self.typed(CHURN_NAMESPACE, ChurnSettings.from_dict)
+
+    @property
+    def portraits(self) -> PortraitSettings:
+        """What the customer portraits are drawn from (features, number of portraits)."""
+        return self.typed(PORTRAITS_NAMESPACE, PortraitSettings.from_dict)
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,16 @@ with its trend, realised value curves and a what-if, and LTV by segment.
 
 The four sections are tabs that track which one is open (``on_change="rerun"``), and only the
 open one computes: at 10M transactions the segment table alone costs a few seconds cold, and a
-marketer looking at the CRR should not wait for it. Cached accessors below key on the
-workspace fingerprint and plain parameters; the monthly CRR and the cohort matrix are cached
-once and handed to the LTV and value-curve functions, so nothing is computed twice.
+marketer looking at the CRR should not wait for it. The numbers come from
+:mod:`retention.ui.data.ltv`.
 
-The margin used when the data has no cost column is a per-dataset setting (namespace "ltv"),
-saved when changed, so it is the same on every visit and for every teammate.
+The margin used when the data has no cost column is a per-dataset setting
+(``ctx.saved.ltv``), saved when changed, so it is the same on every visit and for every
+teammate.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -23,27 +22,15 @@ from retention.charts import retention as charts
 from retention.export import Column, TableSpec
 from retention.formatting import currency_symbol, format_count, format_money, format_percent
 from retention.i18n import current_language, t
-from retention.metrics import (
-    cohort_matrix,
-    crr_by_period,
-    ltv_by_segment,
-    ltv_today,
-    ltv_trend,
-    segment_dimensions,
-    value_curves,
-    what_if_ltv,
-)
-from retention.metrics.ladder import STEP_LABELS, LadderThresholds
-from retention.metrics.ltv import DEFAULT_MARGIN, MAX_LIFETIME_MONTHS, WHAT_IF_FACTORS
+from retention.metrics.ladder import STEP_LABELS
+from retention.metrics.ltv import MAX_LIFETIME_MONTHS, WHAT_IF_FACTORS, what_if_ltv
 from retention.metrics.retention_rate import PERIODS
-from retention.store import open_workspace
 from retention.ui.context import Context
-from retention.ui.frame import DATA_PAGE
-from retention.ui.settings import ladder_thresholds
+from retention.ui.data import ltv as data
+from retention.ui.saved_settings import LTV_NAMESPACE, LtvSettings
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
-SETTINGS_NAMESPACE = "ltv"
 SECTION_KEY = "ltv_section"
 PERIOD_KEY = "ltv_period"
 COHORT_MEASURE_KEY = "ltv_cohort_measure"
@@ -58,100 +45,7 @@ def margin_key(dataset_id: int) -> str:
     return f"ltv_margin_{dataset_id}"
 
 
-# -- cached accessors ---------------------------------------------------------------------------
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def crr_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
-              window_days: int, period: str) -> pd.DataFrame:
-    """``crr_by_period`` for the dataset version and parameters."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return crr_by_period(con, dataset_id, as_of=as_of, window_days=window_days,
-                             period=period)
-    finally:
-        con.close()
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def cohort_table(workspace: str, dataset_id: int, version: int,
-                 as_of: dt.date) -> pd.DataFrame:
-    """``cohort_matrix`` for the dataset version and as-of date."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return cohort_matrix(con, dataset_id, as_of=as_of)
-    finally:
-        con.close()
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def ltv_tables(workspace: str, dataset_id: int, version: int, as_of: dt.date,
-               window_days: int, margin: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(LTV today, LTV trend) with the cached monthly CRR reused by both."""
-    monthly = crr_table(workspace, dataset_id, version, as_of, window_days, "month")
-    con = open_workspace(workspace).cursor()
-    try:
-        today = ltv_today(con, dataset_id, as_of=as_of, window_days=window_days,
-                          default_margin=margin, monthly=monthly)
-        trend = ltv_trend(con, dataset_id, as_of=as_of, window_days=window_days,
-                          default_margin=margin, monthly=monthly)
-    finally:
-        con.close()
-    return today, trend
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def curves_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
-                 margin: float) -> pd.DataFrame:
-    """``value_curves`` from the cached cohort matrix."""
-    cohorts = cohort_table(workspace, dataset_id, version, as_of)
-    con = open_workspace(workspace).cursor()
-    try:
-        return value_curves(con, dataset_id, as_of=as_of, margin=margin, cohorts=cohorts)
-    finally:
-        con.close()
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def segment_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
-                  window_days: int, dimension: str, margin: float,
-                  thresholds: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
-    """``ltv_by_segment``; ``thresholds`` are the ladder settings as sorted (name, value)."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return ltv_by_segment(con, dataset_id, as_of=as_of, window_days=window_days,
-                              dimension=dimension, default_margin=margin,
-                              thresholds=LadderThresholds(**dict(thresholds)))
-    finally:
-        con.close()
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def available_dimensions(workspace: str, dataset_id: int, version: int) -> list[str]:
-    """``segment_dimensions`` for the dataset version."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return segment_dimensions(con, dataset_id)
-    finally:
-        con.close()
-
-
 # -- settings -----------------------------------------------------------------------------------
-
-
-def saved_margin(ctx: Context) -> float:
-    """The dataset's margin setting (a share of 1): the input's value in this session, else
-    the saved setting, else 30%."""
-    assert ctx.dataset is not None
-    state = st.session_state.get(margin_key(ctx.dataset.dataset_id))
-    if state is not None:
-        return float(state) / 100
-    saved = ctx.workspace.settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE).get("margin")
-    try:
-        margin = float(saved) if saved is not None else DEFAULT_MARGIN
-    except (TypeError, ValueError):
-        margin = DEFAULT_MARGIN
-    return min(max(margin, 0.0), 1.0)
 
 
 def _save_margin(ctx: Context) -> None:
@@ -159,17 +53,16 @@ def _save_margin(ctx: Context) -> None:
     percent = st.session_state.get(margin_key(ctx.dataset.dataset_id))
     if percent is None:
         return
-    settings = ctx.workspace.settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE)
-    settings["margin"] = round(float(percent) / 100, 4)
-    ctx.workspace.save_settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE, settings)
+    ctx.saved.save(LTV_NAMESPACE, LtvSettings(float(percent) / 100).as_dict())
 
 
-def margin_setting(ctx: Context, margin_source: str | None) -> float:
-    """The margin input (percent), remembered per dataset; returns the margin as a share."""
+def margin_setting(ctx: Context, margin_source: str | None) -> None:
+    """The margin input (percent), saved for the dataset as soon as it changes: a plain input
+    rather than a form, because the LTV above it should follow each change at once."""
     assert ctx.dataset is not None
     key = margin_key(ctx.dataset.dataset_id)
     if key not in st.session_state:
-        st.session_state[key] = round(saved_margin(ctx) * 100, 2)
+        st.session_state[key] = round(ctx.saved.ltv.margin * 100, 2)
     st.number_input(
         t("Margin when the data has no cost (%)"), min_value=0.0, max_value=100.0, step=1.0,
         key=key, on_change=_save_margin, args=(ctx,),
@@ -183,21 +76,9 @@ def margin_setting(ctx: Context, margin_source: str | None) -> float:
     else:
         st.caption(t("No cost data for the last year: P is this setting. Map a **cost** column "
                      "on the Data page to measure the margin instead."))
-    return float(st.session_state[key]) / 100
 
 
 # -- page parts ---------------------------------------------------------------------------------
-
-
-def empty_state() -> None:
-    """No dataset: what this page shows and where to load data."""
-    st.info(
-        t("There is no data yet. Once a purchase history is loaded, this page shows how many "
-          "customers you keep from month to month, how each month's new customers come back, "
-          "and what a customer is worth over their lifetime."),
-        icon=":material/inbox:",
-    )
-    st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
 
 
 def header(ctx: Context) -> None:
@@ -213,11 +94,6 @@ def section_tabs() -> tuple[Any, Any, Any, Any]:
     labels = [t("Retention rate"), t("Cohorts"), t("Lifetime value"), t("LTV by segment")]
     retention, cohorts, value, segments = st.tabs(labels, key=SECTION_KEY, on_change="rerun")
     return retention, cohorts, value, segments
-
-
-def _fingerprint(ctx: Context) -> tuple[str, int, int]:
-    assert ctx.dataset is not None
-    return ctx.workspace.fingerprint(ctx.dataset)
 
 
 def _stem(ctx: Context, name: str) -> str:
@@ -245,7 +121,7 @@ def retention_section(ctx: Context) -> None:
         key=PERIOD_KEY,
     ) or "month"
     with st.spinner(t("Measuring retention…"), show_time=True):
-        periods = crr_table(*_fingerprint(ctx), ctx.as_of, ctx.window_days, period)
+        periods = data.crr_table(ctx, period)
     if periods.empty:
         st.info(t("There are no orders up to the as-of date, so there is nothing to measure."))
         return
@@ -350,7 +226,7 @@ def cohorts_section(ctx: Context) -> None:
         required=True, key=COHORT_MEASURE_KEY,
     ) or "buying_share"
     with st.spinner(t("Building the cohorts…"), show_time=True):
-        cells = cohort_table(*_fingerprint(ctx), ctx.as_of)
+        cells = data.cohort_table(ctx)
     if cells.empty:
         st.info(t("There are no orders up to the as-of date, so there are no cohorts."))
         return
@@ -470,9 +346,8 @@ def _factor_card(row: dict[str, str], amount: Any = None, currency: str | None =
 def ltv_section(ctx: Context) -> None:
     """LTV today with its four factors, the what-if, the trend and the value curves."""
     lang = current_language()
-    margin = saved_margin(ctx)
     with st.spinner(t("Computing lifetime value…"), show_time=True):
-        today_frame, trend = ltv_tables(*_fingerprint(ctx), ctx.as_of, ctx.window_days, margin)
+        today_frame, trend = data.ltv_tables(ctx)
     if today_frame.empty:
         st.info(t("There are no orders up to the as-of date, so there is no lifetime value."))
         return
@@ -560,7 +435,7 @@ def value_curves_section(ctx: Context, lang: str, margin: float) -> None:
         help=t("Show what customers left you after the cost of goods instead of what they "
                "paid. The margin is P of LTV today."))
     with st.spinner(t("Following each quarter's customers…"), show_time=True):
-        curves = curves_table(*_fingerprint(ctx), ctx.as_of, margin)
+        curves = data.curves_table(ctx, margin)
     if curves.empty:
         st.info(t("No acquisition quarter has ended by the as-of date yet, so there are no "
                   "curves to draw."))
@@ -597,8 +472,7 @@ SEGMENT_DEFINITION = (
 def segment_section(ctx: Context) -> None:
     """LTV by ladder step, channel, city or category."""
     lang = current_language()
-    fingerprint = _fingerprint(ctx)
-    dimensions = available_dimensions(*fingerprint)
+    dimensions = data.available_dimensions(ctx)
     names = {"step": t("Ladder step"), "channel": t("First channel"), "city": t("City"),
              "category": t("First category")}
     dimension = st.segmented_control(
@@ -612,8 +486,7 @@ def segment_section(ctx: Context) -> None:
         st.caption(t("Not available for this data: {names}. Map those columns on the Data page "
                      "to compare them.", names=", ".join(absent)))
     with st.spinner(t("Computing LTV for each segment…"), show_time=True):
-        segments = segment_table(*fingerprint, ctx.as_of, ctx.window_days, dimension,
-                                 saved_margin(ctx), ladder_thresholds(ctx))
+        segments = data.segment_table(ctx, dimension)
     labels: dict[object, str] = {None: t("Unknown")}
     if dimension == "step":
         labels.update({step: t(label) for step, label in STEP_LABELS.items()})

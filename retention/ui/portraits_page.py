@@ -1,19 +1,12 @@
 """The customer portraits page's parts: settings, portrait cards, charts, the customer lookup
 and the downloads.
 
-The fitted portraits are one ``st.cache_resource`` entry per (workspace, dataset, version,
-as-of date, features, k, ladder thresholds, activity window) — plain values only. A resource
-rather than ``st.cache_data`` because the assignments of a million customers would be pickled
-and copied on every rerun; the cached :class:`Portraits` is shared by every viewer and never
-modified. A :class:`PortraitError` is cached too (as its message), so data that cannot be
-drawn is not refitted on every click. The assignments therefore stay the same for a dataset
-version until the user changes the settings, which are remembered per dataset (namespace
-``portraits``).
+The portraits come from :mod:`retention.ui.data.portraits`, drawn with the settings remembered
+per dataset (``ctx.saved.portraits``), the Ladder page's thresholds and the sidebar's window.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -25,104 +18,23 @@ from retention.charts.ladder import step_label
 from retention.export import Column, ColumnKind, TableSpec, to_csv_bytes
 from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import current_language, t
-from retention.metrics.customer_features import NUMERIC_FEATURES
-from retention.metrics.customer_features import optional_attributes as attributes_metric
-from retention.metrics.ladder import STEPS, LadderThresholds
+from retention.metrics.ladder import STEPS
 from retention.models import portraits as model
-from retention.models.portraits import (
-    ACTION_STEP_LABELS,
-    ACTION_STEPS,
-    DEFAULT_FEATURES,
-    K_RANGE,
-    MAX_K,
-    PortraitError,
-    Portraits,
-)
-from retention.store import open_workspace
+from retention.models.portraits import ACTION_STEP_LABELS, ACTION_STEPS, K_RANGE, MAX_K, Portraits
+from retention.ui import page
 from retention.ui.context import Context
-from retention.ui.frame import DATA_PAGE
-from retention.ui.settings import Thresholds, ladder_thresholds
+from retention.ui.data import portraits as data
+from retention.ui.saved_settings import PORTRAITS_NAMESPACE, PortraitSettings
 from retention.ui.text import format_day, md_escape, safe_file_stem
 from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
-SETTINGS_NAMESPACE = "portraits"
 # Excel stops at 1,048,576 rows, one of which is the header.
 EXCEL_MAX_ROWS = 1_048_575
+# The number-of-portraits choice that leaves it to the silhouette score (stored as None).
 AUTOMATIC_K = 0
 
 
-
-
-# -- cached domain calls ------------------------------------------------------------------------
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def fitted_portraits(
-    workspace: str, dataset_id: int, version: int, as_of: dt.date,
-    features: tuple[str, ...], k: int | None, thresholds: Thresholds, window_days: int,
-) -> Portraits | str:
-    """``retention.models.portraits.customer_portraits``, or the PortraitError's sentence.
-
-    Shared by every session: callers must not modify the frames it holds."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return model.customer_portraits(
-            con, dataset_id, as_of=as_of, features=features, n_clusters=k,
-            thresholds=LadderThresholds(**dict(thresholds)), window_days=window_days)
-    except PortraitError as exc:
-        return str(exc)
-    finally:
-        con.close()
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def customer_lookup(
-    workspace: str, dataset_id: int, version: int, as_of: dt.date,
-    features: tuple[str, ...], k: int | None, thresholds: Thresholds, window_days: int,
-    customer_id: str,
-) -> tuple[str, pd.DataFrame] | None:
-    """(portrait name, ``customer_profile``) of a customer in the cached portraits; None when
-    the customer has no order up to the as-of date (or there are no portraits)."""
-    portraits = fitted_portraits(workspace, dataset_id, version, as_of, features, k,
-                                 thresholds, window_days)
-    if isinstance(portraits, str):
-        return None
-    try:
-        number = model.portrait_of(portraits, customer_id)
-    except KeyError:
-        return None
-    names = dict(zip(portraits.summary["portrait"], portraits.summary["name"], strict=True))
-    return str(names[number]), model.customer_profile(portraits, customer_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def optional_attributes(workspace: str, dataset_id: int, version: int) -> pd.DataFrame:
-    """``retention.metrics.customer_features.optional_attributes``."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return attributes_metric(con, dataset_id)
-    finally:
-        con.close()
-
-
 # -- settings -----------------------------------------------------------------------------------
-
-
-def _keys(dataset_id: int) -> dict[str, str]:
-    return {"features": f"portraits_features_{dataset_id}", "k": f"portraits_k_{dataset_id}"}
-
-
-def _saved(ctx: Context, offered: list[str]) -> tuple[list[str], int]:
-    """The remembered (features, k) for this dataset; unusable values fall back to defaults."""
-    assert ctx.dataset is not None
-    saved = ctx.workspace.settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE)
-    features = [f for f in saved.get("features") or [] if f in offered]
-    if not features:
-        features = [f for f in DEFAULT_FEATURES if f in offered]
-    k = saved.get("k")
-    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= MAX_K:
-        k = AUTOMATIC_K
-    return features, k
 
 
 def _k_label(k: int) -> str:
@@ -131,22 +43,21 @@ def _k_label(k: int) -> str:
     return t("{k} portraits", k=k)
 
 
-def settings_panel(ctx: Context) -> tuple[tuple[str, ...], int | None]:
-    """Feature picker and number of portraits in a form, remembered per dataset; returns the
-    (features, k) in effect (k None: chosen by the silhouette score)."""
-    assert ctx.dataset is not None
-    attributes = optional_attributes(*ctx.workspace.fingerprint(ctx.dataset))
-    available = attributes.loc[attributes["available"], "attribute"].tolist()
-    offered = [*NUMERIC_FEATURES, *available]
-    saved_features, saved_k = _saved(ctx, offered)
-    keys = _keys(ctx.dataset.dataset_id)
-    state = st.session_state
-    state.setdefault(keys["features"], saved_features)
-    state.setdefault(keys["k"], saved_k)
-    # A dataset reloaded without a column: drop a remembered choice it can no longer offer.
-    state[keys["features"]] = [f for f in state[keys["features"]] if f in offered]
-    with st.expander(t("Settings: what the portraits are drawn from"), icon=":material/tune:"), \
-            st.form(f"portraits_settings_{ctx.dataset.dataset_id}", border=False):
+def _parse(values: dict[str, Any]) -> dict[str, Any]:
+    if not values["features"]:
+        raise ValueError(t("pick at least one feature."))
+    return PortraitSettings(tuple(values["features"]), int(values["k"]) or None).as_dict()
+
+
+def settings_panel(ctx: Context) -> None:
+    """Feature picker and number of portraits in a form, remembered per dataset."""
+    offered = data.offered_features(ctx)
+    settings = data.settings_in_effect(ctx)
+
+    def draw_fields(keys: dict[str, str]) -> None:
+        state = st.session_state
+        # A dataset reloaded without a column: drop a remembered choice it can no longer offer.
+        state[keys["features"]] = [f for f in state[keys["features"]] if f in offered]
         st.multiselect(
             t("Features"), offered, key=keys["features"], format_func=charts.feature_label,
             help=t("What customers are compared on. Behaviour (recency, orders, average check, "
@@ -161,8 +72,14 @@ def settings_panel(ctx: Context) -> tuple[tuple[str, ...], int | None]:
                    "silhouette score). Retention plans usually work with 5 to 10.",
                    low=K_RANGE[0], high=K_RANGE[1]),
         )
-        submitted = st.form_submit_button(t("Draw the portraits and remember for this dataset"),
-                                          icon=":material/save:")
+
+    page.settings_form(
+        ctx, PORTRAITS_NAMESPACE, title=t("Settings: what the portraits are drawn from"),
+        reset_label=t("Back to the standard features"),
+        initial={"features": list(settings.features), "k": settings.k or AUTOMATIC_K},
+        draw_fields=draw_fields, parse=_parse,
+        submit_label=t("Draw the portraits and remember for this dataset"))
+    attributes = data.optional_attributes(ctx)
     missing = attributes.loc[~attributes["available"]]
     if not missing.empty:
         st.caption(t("Not in this data, so not offered: {attributes}. Map the column(s) named "
@@ -170,33 +87,13 @@ def settings_panel(ctx: Context) -> tuple[tuple[str, ...], int | None]:
                      attributes="; ".join(
                          f"{charts.feature_label(row.attribute)} ({row.source_columns})"
                          for row in missing.itertuples())))
-    features = tuple(state[keys["features"]])
-    k = int(state[keys["k"]])
-    if submitted and features:
-        ctx.workspace.save_settings(ctx.dataset.dataset_id, SETTINGS_NAMESPACE,
-                                    {"features": list(features), "k": k or None})
-    if not features:
-        st.warning(t("Pick at least one feature; until then the portraits use the standard "
-                     "behaviour features."), icon=":material/warning:")
-        features = tuple(f for f in DEFAULT_FEATURES if f in offered)
-    return features, (k or None)
 
 
-def _cache_key(ctx: Context, features: tuple[str, ...], k: int | None) -> tuple[Any, ...]:
-    """The plain values the portraits are cached by."""
-    assert ctx.dataset is not None
-    return (*ctx.workspace.fingerprint(ctx.dataset), ctx.as_of, features, k,
-            ladder_thresholds(ctx), ctx.window_days)
-
-
-def portraits_or_message(
-    ctx: Context, features: tuple[str, ...], k: int | None
-) -> Portraits | None:
+def portraits_or_message(ctx: Context) -> Portraits | None:
     """The portraits (from the cache, or fitted under a spinner), or None after showing why
     they cannot be drawn."""
-    assert ctx.dataset is not None and ctx.as_of is not None
     with st.spinner(t("Comparing every customer and drawing the portraits…"), show_time=True):
-        result = fitted_portraits(*_cache_key(ctx, features, k))
+        result = data.fitted_portraits(ctx)
     if isinstance(result, str):
         st.info(md_escape(result), icon=":material/info:")
         return None
@@ -204,17 +101,6 @@ def portraits_or_message(
 
 
 # -- page parts ---------------------------------------------------------------------------------
-
-
-def empty_state() -> None:
-    """No dataset: what this page shows and where to load data."""
-    st.info(
-        t("There is no data yet. Once a purchase history is loaded, this page groups your "
-          "customers into a handful of portraits — such as “loyal regulars” or “lapsed big "
-          "spenders” — each with its size, its habits and one suggested action."),
-        icon=":material/inbox:",
-    )
-    st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
 
 
 def introduction(ctx: Context, portraits: Portraits) -> None:
@@ -376,7 +262,7 @@ def portrait_cards(ctx: Context, portraits: Portraits) -> None:
     """One bordered card per portrait, two to a row."""
     assert ctx.dataset is not None
     lang = current_language()
-    attributes = optional_attributes(*ctx.workspace.fingerprint(ctx.dataset))
+    attributes = data.optional_attributes(ctx)
     st.subheader(t("The portraits"))
     rows = list(zip(portraits.summary.iterrows(), portraits.facts(), strict=True))
     for start in range(0, len(rows), 2):
@@ -475,10 +361,9 @@ def _display(feature: str, value: Any, currency: str | None) -> str:
     return format_count(round(float(value), 1), lang)
 
 
-def lookup_section(ctx: Context, portraits: Portraits, features: tuple[str, ...],
-                   k: int | None) -> None:
+def lookup_section(ctx: Context, portraits: Portraits) -> None:
     """"Why is this customer here": a customer's features next to their portrait's and the
-    base's medians. ``features`` and ``k``: the settings the portraits were drawn with."""
+    base's medians."""
     assert ctx.dataset is not None
     st.subheader(t("Why is this customer here?"))
     customer = st.text_input(
@@ -489,7 +374,7 @@ def lookup_section(ctx: Context, portraits: Portraits, features: tuple[str, ...]
     customer = customer.strip()
     if not customer:
         return
-    found = customer_lookup(*_cache_key(ctx, features, k), customer)
+    found = data.customer_lookup(ctx, customer)
     if found is None:
         st.warning(t("No customer {id} has an order up to {as_of}. Check the id (leading "
                      "zeros count) or move the as-of date.", id=md_escape(customer),

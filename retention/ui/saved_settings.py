@@ -1,0 +1,123 @@
+"""The saved settings of the families whose settings have no home in the domain.
+
+Each class is what one page remembers per dataset (its namespace in ``Workspace.settings``):
+``from_dict`` reads a stored dict, falling back to the default for anything missing or unusable
+(a setting saved by an older version, a value edited by hand), and ``as_dict`` is what is
+stored. :class:`~retention.ui.context.SavedSettings` builds them, one property per family, so
+pages and the data layer read typed values and never a raw dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from retention.metrics.ltv import DEFAULT_MARGIN
+from retention.models import ValueSettings
+from retention.models.portraits import DEFAULT_FEATURES, MAX_K
+
+LTV_NAMESPACE = "ltv"
+CHURN_NAMESPACE = "churn"
+PORTRAITS_NAMESPACE = "portraits"
+
+
+@dataclass(frozen=True)
+class LtvSettings:
+    """The Retention & LTV page's margin: the share of revenue used for P when the data has
+    no cost, and for the value curves."""
+
+    margin: float = DEFAULT_MARGIN
+
+    @classmethod
+    def from_dict(cls, saved: Mapping[str, Any]) -> LtvSettings:
+        """The saved margin, kept between 0 and 1; the default when missing or not a number."""
+        value = saved.get("margin")
+        try:
+            margin = float(value) if value is not None else DEFAULT_MARGIN
+        except (TypeError, ValueError):
+            margin = DEFAULT_MARGIN
+        return cls(min(max(margin, 0.0), 1.0))
+
+    def as_dict(self) -> dict[str, Any]:
+        """What is stored: the margin as a share, to four places (a percent to two)."""
+        return {"margin": round(self.margin, 4)}
+
+
+# The horizons the churn page offers, in months.
+CHURN_HORIZONS = (3, 6, 12, 24, 36, 60)
+DEFAULT_DISCOUNT_PERCENT = 1.0
+DEFAULT_HORIZON = 12
+
+
+@dataclass(frozen=True)
+class ChurnSettings:
+    """The churn page's value settings as the user sets them, in percent.
+
+    ``margin_percent`` is None until the user sets one: the dataset's own margin applies then
+    (from its cost column, else 30%), so a cost column loaded later is picked up.
+    """
+
+    margin_percent: float | None = None
+    discount_percent: float = DEFAULT_DISCOUNT_PERCENT
+    horizon_months: int = DEFAULT_HORIZON
+
+    @classmethod
+    def from_dict(cls, saved: Mapping[str, Any]) -> ChurnSettings:
+        """The saved values; a horizon the page does not offer goes back to the default."""
+        margin = saved.get("margin_percent")
+        horizon = int(saved.get("horizon_months", DEFAULT_HORIZON))
+        return cls(
+            margin_percent=None if margin is None else float(margin),
+            discount_percent=float(saved.get("discount_percent", DEFAULT_DISCOUNT_PERCENT)),
+            horizon_months=horizon if horizon in CHURN_HORIZONS else DEFAULT_HORIZON)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What is stored: the three values as the inputs show them."""
+        return {"margin_percent": self.margin_percent, "discount_percent": self.discount_percent,
+                "horizon_months": self.horizon_months}
+
+    def with_margin(self, dataset_margin: float) -> ChurnSettings:
+        """These settings with the dataset's margin (a share) filled in when none was set,
+        rounded as the margin input shows it (one decimal of a percent)."""
+        if self.margin_percent is not None:
+            return self
+        return ChurnSettings(round(dataset_margin * 100, 1), self.discount_percent,
+                             self.horizon_months)
+
+    def value(self) -> ValueSettings:
+        """The model's ``ValueSettings`` (shares rather than percent); needs a margin."""
+        assert self.margin_percent is not None, "fill the margin in with with_margin first"
+        return ValueSettings(self.margin_percent / 100, self.discount_percent / 100,
+                             int(self.horizon_months))
+
+
+@dataclass(frozen=True)
+class PortraitSettings:
+    """What the customer portraits are drawn from: the features, and the number of portraits
+    (None: chosen by the silhouette score)."""
+
+    features: tuple[str, ...] = tuple(DEFAULT_FEATURES)
+    k: int | None = None
+
+    @classmethod
+    def from_dict(cls, saved: Mapping[str, Any]) -> PortraitSettings:
+        """The saved features and k; no features means the standard ones, and a k outside
+        2 to ``MAX_K`` means automatic."""
+        features = tuple(str(f) for f in saved.get("features") or ())
+        k = saved.get("k")
+        if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= MAX_K:
+            k = None
+        return cls(features or tuple(DEFAULT_FEATURES), k)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What is stored: the features as a list, and k (None for automatic)."""
+        return {"features": list(self.features), "k": self.k}
+
+    def offered(self, offered: list[str]) -> PortraitSettings:
+        """These settings with the features this data cannot offer left out (a dataset
+        reloaded without a column); none left means the standard features it offers."""
+        features = tuple(f for f in self.features if f in offered)
+        if not features:
+            features = tuple(f for f in DEFAULT_FEATURES if f in offered)
+        return PortraitSettings(features, self.k)
