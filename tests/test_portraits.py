@@ -14,7 +14,6 @@ from sklearn.metrics import adjusted_rand_score
 from retention.charts import portraits as charts
 from retention.ingest import load_file
 from retention.metrics.customer_features import customer_features, optional_attributes
-from retention.metrics.ladder import STEPS
 from retention.models import portraits as portraits_model
 from retention.models.portraits import (
     PortraitError,
@@ -22,6 +21,7 @@ from retention.models.portraits import (
     customer_portraits,
     customer_profile,
 )
+from retention.vocabulary import STEPS
 from tests.ingest_helpers import fresh_workspace, write
 
 D = dt.date(2024, 3, 31)

@@ -402,7 +402,7 @@ def abc_xyz_cell_customers(
 ) -> pd.DataFrame:
     """The customers of one cell with their loyalty-ladder step, best first.
 
-    Columns: those of :func:`abc_xyz_customers`, then step (one of ``ladder.STEPS``, from
+    Columns: those of :func:`abc_xyz_customers`, then step (one of ``vocabulary.STEPS``, from
     :func:`retention.metrics.ladder.customer_steps` as of D with the ``ladder`` thresholds,
     the ladder's defaults when None).
     """

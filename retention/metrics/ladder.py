@@ -33,18 +33,11 @@ import pandas as pd
 
 from retention.i18n import t
 
-STEPS = ("buyer", "repeat", "regular", "loyal", "advocate")
-STEP_LABELS = {
-    "buyer": "One-time buyer",
-    "repeat": "Repeat client",
-    "regular": "Regular",
-    "loyal": "Loyal",
-    "advocate": "Advocate",
-}
-# The migration matrix's extra row: customers without an order by the start date.
-NEW = "new"
-NEW_LABEL = "New since the start date"
-MIGRATION_DIRECTIONS = ("new", "up", "same", "down")
+# The step vocabulary lives in retention.vocabulary; STEP_LABELS is re-exported here because the
+# ladder, LTV and portraits pages import it with the steps from this module.
+from retention.vocabulary import MIGRATION_DIRECTIONS, NEW, STEPS
+from retention.vocabulary import STEP_LABELS as STEP_LABELS
+
 COMEBACK_DAYS = (30, 60, 90, 180)
 # Where the ladder page keeps a dataset's thresholds (``Workspace.settings`` namespace).
 SETTINGS_NAMESPACE = "ladder"

@@ -41,8 +41,9 @@ import pandas as pd
 import pyarrow as pa
 
 from retention.metrics.cohorts import cohort_matrix
-from retention.metrics.ladder import STEPS, LadderThresholds, customer_steps
+from retention.metrics.ladder import LadderThresholds, customer_steps
 from retention.metrics.retention_rate import crr_by_period
+from retention.vocabulary import STEPS
 
 DEFAULT_MARGIN = 0.30
 MAX_LIFETIME_MONTHS = 120
