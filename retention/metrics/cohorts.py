@@ -27,6 +27,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from retention import provenance
+
 MAX_COHORTS = 120
 
 COLUMNS = (
@@ -129,6 +131,7 @@ select * from final order by cohort, months_since
 """
 
 
+@provenance.stamped
 def cohort_matrix(
     con: duckdb.DuckDBPyConnection,
     dataset_id: int,

@@ -40,9 +40,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from retention import provenance
 from retention.metrics.cohorts import cohort_matrix
 from retention.metrics.ladder import LadderThresholds, customer_steps
-from retention.metrics.retention_rate import crr_by_period
+from retention.metrics.retention_rate import monthly_crr
 from retention.vocabulary import STEPS
 
 DEFAULT_MARGIN = 0.30
@@ -172,9 +173,8 @@ def _monthly_frame(
     con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: dt.date, window_days: int,
     monthly: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    if monthly is None:
-        monthly = crr_by_period(con, dataset_id, as_of=as_of, window_days=window_days,
-                                period="month")
+    monthly = monthly_crr(con, dataset_id, as_of=as_of, window_days=window_days,
+                          monthly=monthly, used_by="ltv_at")
     frame = monthly[["period_end", "in_progress", "start_customers", "end_customers",
                      "retained"]].copy()
     frame["period_end"] = pd.to_datetime(frame["period_end"])
@@ -194,7 +194,8 @@ def ltv_at(
     """LTV and its four factors at each anchor day (≤ ``as_of``), over (anchor − 365, anchor].
 
     ``monthly`` is ``crr_by_period(..., period="month")`` at the same as-of date and window,
-    when the caller already has it. Anchors before the first order are dropped.
+    when the caller already has it (ValueError when it was computed for others). Anchors before
+    the first order are dropped.
 
     Columns: anchor, window_start (anchor − 364 days, the first day of L), full_year (the data
     starts on or before window_start), net_revenue, orders, active_customer_months (Σ active
@@ -333,9 +334,9 @@ def value_curves(
     one curve per acquisition quarter (customers whose first order is in that quarter).
 
     ``cohorts`` is :func:`retention.metrics.cohorts.cohort_matrix` at the same as-of date, when
-    the caller already has it. A point (quarter, k) is shown only when every customer of the
-    quarter has had k full months since acquisition by ``as_of``, so a quarter still acquiring
-    customers has no curve yet.
+    the caller already has it (ValueError when it was computed for others). A point
+    (quarter, k) is shown only when every customer of the quarter has had k full months since
+    acquisition by ``as_of``, so a quarter still acquiring customers has no curve yet.
 
     Columns: cohort_quarter ("2025-Q1"), quarter_start (date), months_since, customers,
     revenue_per_customer (cumulative net revenue up to and including that month, per
@@ -343,6 +344,9 @@ def value_curves(
     """
     if cohorts is None:
         cohorts = cohort_matrix(con, dataset_id, as_of=as_of)
+    else:
+        provenance.check(cohorts, cohort_matrix, used_by="value_curves", argument="cohorts",
+                         dataset_id=dataset_id, as_of=as_of)
     cells = cohorts[["cohort", "months_since", "cohort_customers", "net_revenue"]].copy()
     cells["cohort"] = pd.to_datetime(cells["cohort"])
     con.register("ltv_cohort_cells", cells)
@@ -554,9 +558,10 @@ def ltv_by_segment(
     if dimension == "step":
         steps = customer_steps(con, dataset_id, as_of=as_of,
                                thresholds=thresholds or LadderThresholds())
+        pairs = steps[["customer_id", "step"]]
+        pairs.attrs = {}  # the provenance stamp is no Arrow metadata (dates are not JSON)
         # an Arrow table, not the DataFrame: DuckDB scans it without converting strings
-        con.register("ltv_customer_steps", pa.Table.from_pandas(
-            steps[["customer_id", "step"]], preserve_index=False))
+        con.register("ltv_customer_steps", pa.Table.from_pandas(pairs, preserve_index=False))
         try:
             frame = con.execute(sql, params).fetchdf()
         finally:

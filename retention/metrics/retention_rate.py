@@ -32,6 +32,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from retention import provenance
+
 PERIODS = ("month", "quarter", "year")
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
 MAX_PERIODS = 120
@@ -142,6 +144,7 @@ select * from final order by period_start
 """
 
 
+@provenance.stamped
 def crr_by_period(
     con: duckdb.DuckDBPyConnection,
     dataset_id: int,
@@ -183,6 +186,27 @@ def crr_by_period(
     return frame[list(COLUMNS)]
 
 
+def monthly_crr(
+    con: duckdb.DuckDBPyConnection,
+    dataset_id: int,
+    *,
+    as_of: dt.date,
+    window_days: int,
+    monthly: pd.DataFrame | None,
+    used_by: str,
+) -> pd.DataFrame:
+    """``crr_by_period`` by month for ``used_by``: ``monthly`` when the caller passed it —
+    checked to be that table for the same dataset, as-of date and window, else ValueError —
+    otherwise computed here."""
+    if monthly is None:
+        return crr_by_period(con, dataset_id, as_of=as_of, window_days=window_days,
+                             period="month")
+    provenance.check(monthly, crr_by_period, used_by=used_by, argument="monthly",
+                     dataset_id=dataset_id, as_of=as_of, window_days=window_days,
+                     period="month")
+    return monthly
+
+
 def crr_by_month(
     con: duckdb.DuckDBPyConnection,
     dataset_id: int,
@@ -194,9 +218,10 @@ def crr_by_month(
     """DESIGN §5's ``crr_by_month`` for the ``summary`` command: one dict per calendar month,
     oldest first, {period "YYYY-MM", start (S), end (E), new (N), crr, strict (percent, None
     when S = 0, full precision), in_progress}. ``monthly`` is ``crr_by_period`` for
-    months at the same as-of date and window, when the caller already has it."""
-    frame = monthly if monthly is not None else crr_by_period(
-        con, dataset_id, as_of=as_of, window_days=window_days, period="month")
+    months at the same as-of date and window, when the caller already has it (ValueError when
+    it was computed for others)."""
+    frame = monthly_crr(con, dataset_id, as_of=as_of, window_days=window_days, monthly=monthly,
+                        used_by="crr_by_month")
     return [
         {
             "period": row.period,
