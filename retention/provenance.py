@@ -21,6 +21,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, cast
 
+import duckdb
 import pandas as pd
 
 from retention.i18n import t
@@ -84,6 +85,23 @@ def check(
             made=_describe({key: made.get(key) for key in wanted}),
             wanted=_describe(wanted), differ=", ".join(differ)))
     return made
+
+
+def given_or_computed(
+    table: pd.DataFrame | None,
+    metric: Callable[..., pd.DataFrame],
+    con: duckdb.DuckDBPyConnection,
+    *,
+    used_by: str,
+    argument: str,
+    **parameters: Any,
+) -> pd.DataFrame:
+    """``table`` when the caller passed one — after :func:`check` with ``parameters`` — else
+    ``metric(con, **parameters)`` computed now: the one way a reading metric takes its input."""
+    if table is None:
+        return metric(con, **parameters)
+    check(table, metric, used_by=used_by, argument=argument, **parameters)
+    return table
 
 
 def _call_parameters(signature: inspect.Signature, args: tuple[Any, ...],

@@ -28,6 +28,7 @@ import duckdb
 import pandas as pd
 
 from retention import provenance
+from retention.sql import as_dates
 
 MAX_COHORTS = 120
 
@@ -155,5 +156,4 @@ def cohort_matrix(
     frame = con.execute(
         _COHORTS_SQL, {"ds": dataset_id, "as_of": as_of, "max_cohorts": int(max_cohorts)}
     ).fetchdf()
-    frame["cohort"] = pd.to_datetime(frame["cohort"]).dt.date
-    return frame[list(COLUMNS)]
+    return as_dates(frame, ("cohort",))[list(COLUMNS)]

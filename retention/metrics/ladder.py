@@ -553,11 +553,8 @@ def second_order_timing(
     repeat customers — the mean of the two middle ones when their number is even; NA when
     there are none).
     """
-    if gaps is None:
-        gaps = second_order_gaps(con, dataset_id, as_of=as_of)
-    else:
-        provenance.check(gaps, second_order_gaps, used_by="second_order_timing", argument="gaps",
-                         dataset_id=dataset_id, as_of=as_of)
+    gaps = provenance.given_or_computed(gaps, second_order_gaps, con, used_by="second_order_timing",
+                                        argument="gaps", dataset_id=dataset_id, as_of=as_of)
     frame = _over_frame(con, _GAP_HISTOGRAM_VIEW, gaps, f"""
         with repeaters as (
             select days_to_second as days, sum(customers) as customers
@@ -614,11 +611,8 @@ def comeback_by_cohort(
     (first day of the month), days, new_customers, observable (bool), came_back (Int64),
     share (Float64).
     """
-    if gaps is None:
-        gaps = second_order_gaps(con, dataset_id, as_of=as_of)
-    else:
-        provenance.check(gaps, second_order_gaps, used_by="comeback_by_cohort", argument="gaps",
-                         dataset_id=dataset_id, as_of=as_of)
+    gaps = provenance.given_or_computed(gaps, second_order_gaps, con, used_by="comeback_by_cohort",
+                                        argument="gaps", dataset_id=dataset_id, as_of=as_of)
     frame = _over_frame(con, _GAP_HISTOGRAM_VIEW, gaps, f"""
         with windows as (
             select unnest($days::integer[]) as days
@@ -769,13 +763,10 @@ def migration_matrix(
 
     Columns: from_step, to_step, direction ('new', 'up', 'same', 'down'), customers (int64).
     """
-    if transitions is None:
-        transitions = ladder_transitions(con, dataset_id, start=start, end=end,
-                                         thresholds=thresholds)
-    else:
-        provenance.check(transitions, ladder_transitions, used_by="migration_matrix",
-                         argument="transitions", dataset_id=dataset_id, start=start, end=end,
-                         thresholds=thresholds)
+    transitions = provenance.given_or_computed(
+        transitions, ladder_transitions, con, used_by="migration_matrix",
+        argument="transitions", dataset_id=dataset_id, start=start, end=end,
+        thresholds=thresholds)
     frame = _over_frame(con, _TRANSITIONS_VIEW, transitions, f"""
         with {_STEP_NAMES},
         counts as (

@@ -43,7 +43,8 @@ import pyarrow as pa
 from retention import provenance
 from retention.metrics.cohorts import cohort_matrix
 from retention.metrics.ladder import LadderThresholds, customer_steps
-from retention.metrics.retention_rate import monthly_crr
+from retention.metrics.retention_rate import crr_by_period
+from retention.sql import as_dates
 from retention.vocabulary import STEPS
 
 DEFAULT_MARGIN = 0.30
@@ -87,7 +88,7 @@ with_ltv as (
 )
 """
 
-_LTV_SQL = """
+_LTV_SQL = f"""
 with anchors as (
     select unnest($anchors::date[]) as anchor
 ),
@@ -161,7 +162,7 @@ parts as (
     cross join first_order f
     where w.anchor >= f.first_day
 ),
-{factors},
+{_FACTORS_SQL},
 final as (
     select * exclude (costed_revenue, cost) from with_ltv
 )
@@ -173,8 +174,9 @@ def _monthly_frame(
     con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: dt.date, window_days: int,
     monthly: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    monthly = monthly_crr(con, dataset_id, as_of=as_of, window_days=window_days,
-                          monthly=monthly, used_by="ltv_at")
+    monthly = provenance.given_or_computed(
+        monthly, crr_by_period, con, used_by="ltv_at", argument="monthly",
+        dataset_id=dataset_id, as_of=as_of, window_days=window_days, period="month")
     frame = monthly[["period_end", "in_progress", "start_customers", "end_customers",
                      "retained"]].copy()
     frame["period_end"] = pd.to_datetime(frame["period_end"])
@@ -216,7 +218,7 @@ def ltv_at(
     con.register("ltv_monthly_retention", monthly_frame)
     try:
         frame = con.execute(
-            _LTV_SQL.format(factors=_FACTORS_SQL),
+            _LTV_SQL,
             {
                 "ds": dataset_id,
                 "as_of": as_of,
@@ -228,9 +230,7 @@ def ltv_at(
         ).fetchdf()
     finally:
         con.unregister("ltv_monthly_retention")
-    for column in ("anchor", "window_start"):
-        frame[column] = pd.to_datetime(frame[column]).dt.date
-    return frame[list(LTV_COLUMNS)]
+    return as_dates(frame, ("anchor", "window_start"))[list(LTV_COLUMNS)]
 
 
 def ltv_today(
@@ -342,11 +342,8 @@ def value_curves(
     revenue_per_customer (cumulative net revenue up to and including that month, per
     customer), margin_per_customer (the same × ``margin``).
     """
-    if cohorts is None:
-        cohorts = cohort_matrix(con, dataset_id, as_of=as_of)
-    else:
-        provenance.check(cohorts, cohort_matrix, used_by="value_curves", argument="cohorts",
-                         dataset_id=dataset_id, as_of=as_of)
+    cohorts = provenance.given_or_computed(cohorts, cohort_matrix, con, used_by="value_curves",
+                                           argument="cohorts", dataset_id=dataset_id, as_of=as_of)
     cells = cohorts[["cohort", "months_since", "cohort_customers", "net_revenue"]].copy()
     cells["cohort"] = pd.to_datetime(cells["cohort"])
     con.register("ltv_cohort_cells", cells)
@@ -354,8 +351,7 @@ def value_curves(
         frame = con.execute(_CURVES_SQL, {"as_of": as_of, "margin": float(margin)}).fetchdf()
     finally:
         con.unregister("ltv_cohort_cells")
-    frame["quarter_start"] = pd.to_datetime(frame["quarter_start"]).dt.date
-    return frame[list(CURVE_COLUMNS)]
+    return as_dates(frame, ("quarter_start",))[list(CURVE_COLUMNS)]
 
 
 # -- LTV by segment ----------------------------------------------------------------------------
@@ -389,9 +385,11 @@ _SEGMENT_MAPS = {
     """,
 }
 
-_SEGMENT_SQL = """
+def _segment_sql(dimension: str) -> str:
+    """The segment query for ``dimension``: its segment map, then the shared factors."""
+    return f"""
 with segment_map as (
-    {segment_map}
+    {_SEGMENT_MAPS[dimension]}
 ),
 month_ends as (
     -- e_1 … e_n: the month-ends inside L = (D − 365, D]; e_0: the month-end before e_1
@@ -495,7 +493,7 @@ parts as (
     left join activity a
         on a.is_total = p.is_total and a.segment is not distinct from p.segment
 ),
-{factors},
+{_FACTORS_SQL},
 final as (
     select * exclude (costed_revenue, cost) from with_ltv
 )
@@ -547,7 +545,7 @@ def ltv_by_segment(
             f"dimension must be one of {', '.join(SEGMENT_DIMENSIONS)}; got {dimension!r}.")
     if window_days < 1:
         raise ValueError("The activity window must be at least 1 day.")
-    sql = _SEGMENT_SQL.format(segment_map=_SEGMENT_MAPS[dimension], factors=_FACTORS_SQL)
+    sql = _segment_sql(dimension)
     params = {
         "ds": dataset_id,
         "as_of": as_of,

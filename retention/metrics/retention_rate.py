@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from retention import provenance
+from retention.sql import as_dates
 
 PERIODS = ("month", "quarter", "year")
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
@@ -181,30 +182,7 @@ def crr_by_period(
             "max_periods": int(max_periods),
         },
     ).fetchdf()
-    for column in ("period_start", "period_end", "measured_at"):
-        frame[column] = pd.to_datetime(frame[column]).dt.date
-    return frame[list(COLUMNS)]
-
-
-def monthly_crr(
-    con: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    *,
-    as_of: dt.date,
-    window_days: int,
-    monthly: pd.DataFrame | None,
-    used_by: str,
-) -> pd.DataFrame:
-    """``crr_by_period`` by month for ``used_by``: ``monthly`` when the caller passed it —
-    checked to be that table for the same dataset, as-of date and window, else ValueError —
-    otherwise computed here."""
-    if monthly is None:
-        return crr_by_period(con, dataset_id, as_of=as_of, window_days=window_days,
-                             period="month")
-    provenance.check(monthly, crr_by_period, used_by=used_by, argument="monthly",
-                     dataset_id=dataset_id, as_of=as_of, window_days=window_days,
-                     period="month")
-    return monthly
+    return as_dates(frame, ("period_start", "period_end", "measured_at"))[list(COLUMNS)]
 
 
 def crr_by_month(
@@ -220,8 +198,9 @@ def crr_by_month(
     when S = 0, full precision), in_progress}. ``monthly`` is ``crr_by_period`` for
     months at the same as-of date and window, when the caller already has it (ValueError when
     it was computed for others)."""
-    frame = monthly_crr(con, dataset_id, as_of=as_of, window_days=window_days, monthly=monthly,
-                        used_by="crr_by_month")
+    frame = provenance.given_or_computed(
+        monthly, crr_by_period, con, used_by="crr_by_month", argument="monthly",
+        dataset_id=dataset_id, as_of=as_of, window_days=window_days, period="month")
     return [
         {
             "period": row.period,
