@@ -234,13 +234,8 @@ def ltv_at(
 
 
 def ltv_today(
-    con: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    *,
-    as_of: dt.date,
-    window_days: int,
-    default_margin: float = DEFAULT_MARGIN,
-    monthly: pd.DataFrame | None = None,
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date, window_days: int,
+    default_margin: float = DEFAULT_MARGIN, monthly: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """LTV at ``as_of`` itself: one row with :func:`ltv_at`'s columns (none without orders)."""
     return ltv_at(con, dataset_id, as_of=as_of, window_days=window_days, anchors=[as_of],
@@ -260,13 +255,8 @@ def trend_anchors(as_of: dt.date, count: int = TREND_MONTH_ENDS) -> list[dt.date
 
 
 def ltv_trend(
-    con: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    *,
-    as_of: dt.date,
-    window_days: int,
-    default_margin: float = DEFAULT_MARGIN,
-    monthly: pd.DataFrame | None = None,
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date, window_days: int,
+    default_margin: float = DEFAULT_MARGIN, monthly: pd.DataFrame | None = None,
     month_ends: int = TREND_MONTH_ENDS,
 ) -> pd.DataFrame:
     """LTV at each of the last ``month_ends`` month-ends on or before ``as_of`` (those after the
@@ -356,10 +346,21 @@ def value_curves(
 
 # -- LTV by segment ----------------------------------------------------------------------------
 
+def _first_line_value(column: str) -> str:
+    """(customer_id, segment): each customer's ``column`` on their first purchase line. The
+    first line is found with one hugeint key (microseconds × 2^32 + line number): the same
+    order as (date, line), at half the cost of comparing structs."""
+    return f"""
+        select customer_id,
+               arg_min({column}, epoch_us(date)::hugeint * 4294967296 + line) as segment
+        from transactions
+        where dataset_id = $ds and not is_return and date < $as_of::date + interval 1 day
+        group by customer_id
+    """
+
+
 # Fixed SQL per dimension (never user text): (customer_id, segment) for the customers that
-# have a segment value; everyone else falls into the NULL segment through a left join. The first
-# line is found with one hugeint key (microseconds × 2^32 + line number): the same order as
-# (date, line), at half the cost of comparing structs.
+# have a segment value; everyone else falls into the NULL segment through a left join.
 _SEGMENT_MAPS = {
     "step": """
         select customer_id, step as segment from ltv_customer_steps
@@ -369,21 +370,10 @@ _SEGMENT_MAPS = {
         from customers
         where dataset_id = $ds and city is not null
     """,
-    "channel": """
-        select customer_id,
-               arg_min(channel, epoch_us(date)::hugeint * 4294967296 + line) as segment
-        from transactions
-        where dataset_id = $ds and not is_return and date < $as_of::date + interval 1 day
-        group by customer_id
-    """,
-    "category": """
-        select customer_id,
-               arg_min(category, epoch_us(date)::hugeint * 4294967296 + line) as segment
-        from transactions
-        where dataset_id = $ds and not is_return and date < $as_of::date + interval 1 day
-        group by customer_id
-    """,
+    "channel": _first_line_value("channel"),
+    "category": _first_line_value("category"),
 }
+
 
 def _segment_sql(dimension: str) -> str:
     """The segment query for ``dimension``: its segment map, then the shared factors."""
@@ -522,13 +512,8 @@ def segment_dimensions(con: duckdb.DuckDBPyConnection, dataset_id: int) -> list[
 
 
 def ltv_by_segment(
-    con: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    *,
-    as_of: dt.date,
-    window_days: int,
-    dimension: str = "step",
-    default_margin: float = DEFAULT_MARGIN,
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date, window_days: int,
+    dimension: str = "step", default_margin: float = DEFAULT_MARGIN,
     thresholds: LadderThresholds | None = None,
 ) -> pd.DataFrame:
     """LTV and its factors per segment of ``dimension`` (see the module docstring for what a
