@@ -94,22 +94,18 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--sheet", help="Excel sheet name (default: the first)")
     ingest.set_defaults(run=_ingest)
 
-    summary = commands.add_parser("summary", help="headline numbers of a dataset as JSON")
-    summary.add_argument("--dataset", required=True)
-    summary.add_argument("--db")
-    summary.add_argument("--as-of", type=dt.date.fromisoformat,
-                         help="as-of date YYYY-MM-DD (default: the last transaction date "
-                              "not after today)")
+    summary = _dataset_command(
+        commands, "summary", "headline numbers of a dataset as JSON", day_option="--as-of",
+        day_help="as-of date YYYY-MM-DD (default: the last transaction date not after today)")
     summary.add_argument("--window-days", type=int, default=90,
                          help="activity window W in days (default 90)")
     summary.set_defaults(run=_summary)
 
-    fit = commands.add_parser("fit", help="fit the BG/NBD and Gamma-Gamma models (weeks)")
-    fit.add_argument("--dataset", required=True)
-    fit.add_argument("--db")
-    fit.add_argument("--calibration-end", type=dt.date.fromisoformat,
-                     help="fit on purchases up to this day, YYYY-MM-DD (default: the last "
-                          "transaction date not after today)")
+    fit = _dataset_command(
+        commands, "fit", "fit the BG/NBD and Gamma-Gamma models (weeks)",
+        day_option="--calibration-end",
+        day_help="fit on purchases up to this day, YYYY-MM-DD (default: the last transaction "
+                 "date not after today)")
     fit.add_argument("--l2", type=float, default=0.0,
                      help="L2 penalty on the log-parameters (default 0; 0.001 steadies a fit on "
                           "data with few repeat buyers)")
@@ -121,6 +117,19 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=42)
     sample.set_defaults(run=_sample)
     return parser
+
+
+def _dataset_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str,
+    *, day_option: str, day_help: str,
+) -> argparse.ArgumentParser:
+    """A command reading one dataset of a workspace up to a day: ``--dataset``, ``--db`` and
+    the day's option (YYYY-MM-DD)."""
+    command = commands.add_parser(name, help=help_text)
+    command.add_argument("--dataset", required=True)
+    command.add_argument("--db")
+    command.add_argument(day_option, type=dt.date.fromisoformat, help=day_help)
+    return command
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:

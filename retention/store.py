@@ -29,6 +29,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -409,29 +410,28 @@ class Workspace:
         return (self.path, dataset.dataset_id, dataset.version)
 
 
+def _json(value: Any) -> dict[str, Any]:
+    """A JSON object column's value; {} for NULL."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return {}
+    return dict(json.loads(value))
+
+
+def _opt(value: Any) -> Any:
+    """A nullable column's value; None for NULL (which pandas may hand over as NaN)."""
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+# Each column of ``datasets`` that Dataset holds, and how its value is read.
+_DATASET_COLUMNS: dict[str, Callable[[Any], Any]] = {
+    "dataset_id": int, "name": str, "version": int, "source_name": _opt, "file_hash": _opt,
+    "currency": _opt, "rows_loaded": int, "rows_rejected": int, "mapping": _json,
+    "read_options": _json, "created_at": _opt, "updated_at": _opt,
+}
+
+
 def _dataset_from_row(row: dict[str, Any]) -> Dataset:
-    def _json(value: Any) -> dict[str, Any]:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            return {}
-        return dict(json.loads(value))
-
-    def _opt(value: Any) -> Any:
-        return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
-
-    return Dataset(
-        dataset_id=int(row["dataset_id"]),
-        name=str(row["name"]),
-        version=int(row["version"]),
-        source_name=_opt(row["source_name"]),
-        file_hash=_opt(row["file_hash"]),
-        currency=_opt(row["currency"]),
-        rows_loaded=int(row["rows_loaded"]),
-        rows_rejected=int(row["rows_rejected"]),
-        mapping=_json(row["mapping"]),
-        read_options=_json(row["read_options"]),
-        created_at=_opt(row["created_at"]),
-        updated_at=_opt(row["updated_at"]),
-    )
+    return Dataset(**{column: read(row[column]) for column, read in _DATASET_COLUMNS.items()})
 
 
 _workspaces: dict[tuple[str, bool], Workspace] = {}

@@ -14,7 +14,6 @@ from sklearn.metrics import adjusted_rand_score
 from retention.charts import portraits as charts
 from retention.ingest import load_file
 from retention.metrics.customer_features import customer_features, optional_attributes
-from retention.metrics.ladder import STEPS
 from retention.models import portraits as portraits_model
 from retention.models.portraits import (
     PortraitError,
@@ -22,6 +21,8 @@ from retention.models.portraits import (
     customer_portraits,
     customer_profile,
 )
+from retention.models.portraits import estimator as portraits_estimator
+from retention.vocabulary import STEPS
 from tests.ingest_helpers import fresh_workspace, write
 
 D = dt.date(2024, 3, 31)
@@ -279,25 +280,25 @@ def traits_frame(**columns) -> pd.DataFrame:
 def test_duplicate_names_get_the_trait_in_which_each_is_highest_or_lowest():
     # two "Lapsed one-timers": 30 and 20 check (50% apart) beat 400 and 300 days (25% apart)
     summary = traits_frame(avg_check=[30.0, 20.0, 50.0], median_recency_days=[400.0, 300.0, 10])
-    names, traits = portraits_model._unique_names(
+    names, traits = portraits_model.unique_names(
         ["Lapsed one-timers", "Lapsed one-timers", "Loyal regulars"], summary)
     assert names == ["Lapsed one-timers · bigger baskets", "Lapsed one-timers · smaller baskets",
                      "Loyal regulars"]
     assert traits == [("avg_check", True), ("avg_check", False), None]
     # three of one name: the middle one is extreme in nothing, the others in recency
     three = traits_frame(median_recency_days=[300.0, 200.0, 250.0])
-    names, traits = portraits_model._unique_names(["Lapsed one-timers"] * 3, three)
+    names, traits = portraits_model.unique_names(["Lapsed one-timers"] * 3, three)
     assert names == ["Lapsed one-timers · longer gone", "Lapsed one-timers · more recent",
                      "Lapsed one-timers"]
     # identical numbers too: a number keeps them apart, with no claim
-    same, no_traits = portraits_model._unique_names(["New shoppers"] * 2, traits_frame(
+    same, no_traits = portraits_model.unique_names(["New shoppers"] * 2, traits_frame(
         avg_check=[5.0, 5.0]))
     assert same == ["New shoppers", "New shoppers 2"] and no_traits == [None, None]
 
 
 def test_minibatch_kmeans_takes_over_above_the_threshold(planted, monkeypatch):
     ws, ds, truth = planted
-    monkeypatch.setattr(portraits_model, "MINIBATCH_ABOVE", 100)
+    monkeypatch.setattr(portraits_estimator, "MINIBATCH_ABOVE", 100)
     result = customer_portraits(ws.cursor(), ds, as_of=PLANTED_AS_OF)
     assert result.estimator == "MiniBatchKMeans"
     expected = result.assignments["customer_id"].map(truth).to_numpy()

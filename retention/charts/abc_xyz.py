@@ -152,12 +152,7 @@ def cv_histogram_chart(
         + "<br>" + t("Net revenue: {money}", money=format_money(row.revenue, currency, locale))
         for row in bins.itertuples()
     ]
-    figure = go.Figure(go.Bar(
-        x=(bins["bin_start"] + bins["bin_end"]) / 2, y=bins[count],
-        width=(bins["bin_end"] - bins["bin_start"]) * 0.95,
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        marker_color="#4292c6", name=noun,
-    ))
+    figure = _bin_bars(bins, count, noun, hover)
     right = max(float(bins["bin_end"].max()) if len(bins) else 0.0, y_cv * 1.2)
     _cut_offs(figure, (x_cv, y_cv), XYZ, right)
     per = {"week": t("week"), "month": t("month"), "quarter": t("quarter")}[bucket]
@@ -169,6 +164,17 @@ def cv_histogram_chart(
         bargap=0, showlegend=False, height=360,
     )
     return figure
+
+
+def _bin_bars(bins: pd.DataFrame, count: str, noun: str, hover: list[str]) -> go.Figure:
+    """One bar per (bin_start, bin_end] bin, as tall as its ``count`` column, nearly touching
+    its neighbours, with ``hover`` as each bar's text."""
+    return go.Figure(go.Bar(
+        x=(bins["bin_start"] + bins["bin_end"]) / 2, y=bins[count],
+        width=(bins["bin_end"] - bins["bin_start"]) * 0.95,
+        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
+        marker_color="#4292c6", name=noun,
+    ))
 
 
 def _cut_offs(figure: go.Figure, cuts: tuple[float, float], letters: tuple[str, ...],
@@ -209,12 +215,7 @@ def share_histogram_chart(
                      money=format_money(row.revenue, currency, locale))
         for row in bins.itertuples()
     ]
-    figure = go.Figure(go.Bar(
-        x=(bins["bin_start"] + bins["bin_end"]) / 2, y=bins[count],
-        width=(bins["bin_end"] - bins["bin_start"]) * 0.95,
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        marker_color="#4292c6", name=noun,
-    ))
+    figure = _bin_bars(bins, count, noun, hover)
     _cut_offs(figure, (a_share, b_share), ABC, 1.0)
     figure.update_layout(
         title=t("Who earns the revenue: {noun} along the cumulative share", noun=noun.lower()),

@@ -13,16 +13,11 @@ import plotly.graph_objects as go
 
 from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import t
-from retention.metrics.ladder import NEW, NEW_LABEL, STEP_LABELS, STEPS
+from retention.vocabulary import NEW, STEPS, step_label  # pages import step_label from here
 
 _STEP_COLOURS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 _WINDOW_COLOURS = {30: "#08519c", 60: "#3182bd", 90: "#6baed6", 180: "#9ecae1"}
 _CUT_COLOUR = "#d62728"
-
-
-def step_label(step: str) -> str:
-    """A step's name in the interface language ('new', the migration matrix's row, included)."""
-    return t(NEW_LABEL) if step == NEW else t(STEP_LABELS[step])
 
 
 def ladder_funnel(counts: pd.DataFrame, *, locale: str = "en") -> go.Figure:

@@ -16,11 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from babel.numbers import format_decimal
 
-from retention.charts.ladder import step_label
 from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import t
-from retention.metrics.ladder import STEPS
-from retention.models.portraits import FEATURE_LABELS
+from retention.vocabulary import STEPS, feature_label, step_label  # pages use charts.feature_label
 
 # Colour-blind-safe qualitative palette (Okabe–Ito, then Tol's muted), one per portrait number.
 PORTRAIT_COLOURS = (
@@ -35,11 +33,6 @@ _STEP_COLOURS = ("#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 def portrait_colour(portrait: int) -> str:
     """The colour of portrait number ``portrait`` (1-based) in every figure."""
     return PORTRAIT_COLOURS[(int(portrait) - 1) % len(PORTRAIT_COLOURS)]
-
-
-def feature_label(feature: str) -> str:
-    """A feature's name in words, in the interface language."""
-    return t(FEATURE_LABELS.get(feature, feature))
 
 
 def _standing_words(z: float, locale: str) -> str:

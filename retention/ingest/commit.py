@@ -129,9 +129,9 @@ def _insert_transactions(con, dataset_id: int, append: bool, has_order_id: bool)
             known = ("exists (select 1 from transactions t where t.dataset_id = $ds"
                      " and t.order_id = r.order_id)")
         else:
-            known = ("exists (select 1 from transactions t where t.dataset_id = $ds and "
-                     + " and ".join(f"t.{c} is not distinct from r.{c}"
-                                    for c in columns.replace(" ", "").split(",")) + ")")
+            same_row = " and ".join(f"t.{c} is not distinct from r.{c}"
+                                    for c in columns.replace(" ", "").split(","))
+            known = f"exists (select 1 from transactions t where t.dataset_id = $ds and {same_row})"
         con.execute(f"""
             create or replace temp table load_new as
             select * from load_rows r where not ({known})

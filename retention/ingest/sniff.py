@@ -82,21 +82,22 @@ class DateFormat:
     strptime: tuple[str, ...]  # DuckDB strptime formats, tried in order; empty = special
 
 
+# Day-first, month-first and year-first spellings, each also read with a time of day:
+# (key, label, pattern, the date's strptime format).
+_DATES_WITH_TIMES = (
+    ("iso", "YYYY-MM-DD (ISO)", r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", "%Y-%m-%d"),
+    ("dmy_dot", "DD.MM.YYYY", r"\d{1,2}\.\d{1,2}\.\d{4}( .*)?", "%d.%m.%Y"),
+    ("dmy_slash", "DD/MM/YYYY", r"\d{1,2}/\d{1,2}/\d{4}( .*)?", "%d/%m/%Y"),
+    ("mdy_slash", "MM/DD/YYYY", r"\d{1,2}/\d{1,2}/\d{4}( .*)?", "%m/%d/%Y"),
+    ("dmy_dash", "DD-MM-YYYY", r"\d{1,2}-\d{1,2}-\d{4}( .*)?", "%d-%m-%Y"),
+    ("ymd_slash", "YYYY/MM/DD", r"\d{4}/\d{1,2}/\d{1,2}( .*)?", "%Y/%m/%d"),
+)
+
 DATE_FORMATS: dict[str, DateFormat] = {
     f.key: f
     for f in (
-        DateFormat("iso", "YYYY-MM-DD (ISO)", r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?",
-                   tuple(_with_times("%Y-%m-%d"))),
-        DateFormat("dmy_dot", "DD.MM.YYYY", r"\d{1,2}\.\d{1,2}\.\d{4}( .*)?",
-                   tuple(_with_times("%d.%m.%Y"))),
-        DateFormat("dmy_slash", "DD/MM/YYYY", r"\d{1,2}/\d{1,2}/\d{4}( .*)?",
-                   tuple(_with_times("%d/%m/%Y"))),
-        DateFormat("mdy_slash", "MM/DD/YYYY", r"\d{1,2}/\d{1,2}/\d{4}( .*)?",
-                   tuple(_with_times("%m/%d/%Y"))),
-        DateFormat("dmy_dash", "DD-MM-YYYY", r"\d{1,2}-\d{1,2}-\d{4}( .*)?",
-                   tuple(_with_times("%d-%m-%Y"))),
-        DateFormat("ymd_slash", "YYYY/MM/DD", r"\d{4}/\d{1,2}/\d{1,2}( .*)?",
-                   tuple(_with_times("%Y/%m/%d"))),
+        *(DateFormat(key, label, pattern, tuple(_with_times(date_format)))
+          for key, label, pattern, date_format in _DATES_WITH_TIMES),
         DateFormat("ymd_compact", "YYYYMMDD (number)", r"(19|20)\d{2}(0[1-9]|1[0-2])\d{2}",
                    ("%Y%m%d",)),
         DateFormat("excel_serial", "Excel serial day number", r"[1-9]\d{4}(\.\d+)?", ()),

@@ -158,10 +158,13 @@ _UNITS = {
     "product": {"item": "product", "has_item": "product is not null"},
 }
 
-# Lines in each anchor's span, bucketed; per item: span revenue (exact decimal), and Σx, Σx² of
-# the bucket sums for the CV; then ranked and classified. Ends in the ``cells`` relation:
-# anchor, item, revenue, revenue_before, total (decimals), rank, abc, cv, xyz.
-_CLASSIFIED = """
+def _classified(unit: str) -> str:
+    """Lines in each anchor's span, bucketed; per ``unit`` item: span revenue (exact decimal),
+    and Σx, Σx² of the bucket sums for the CV; then ranked and classified. Ends in the
+    ``cells`` relation: anchor, item, revenue, revenue_before, total (decimals), rank, abc, cv,
+    xyz."""
+    item, has_item = _UNITS[unit]["item"], _UNITS[unit]["has_item"]
+    return f"""
 with spans as (
     select
         unnest($anchors::date[]) as anchor,
@@ -234,46 +237,51 @@ cells as (
 )
 """
 
-# Per item: orders in the span. Customers count orders (DESIGN §4: an order is dated by its
-# earliest line); products count the distinct orders that have a line of the product in the span.
-# ``{only}`` narrows the items (e.g. to one cell's list) so the scan groups only those.
-_ORDERS_IN_SPAN = {
-    "customer": """
+
+def _orders_in_span(unit: str, only: str) -> str:
+    """Per item: orders in the span. Customers count orders (DESIGN §4: an order is dated by its
+    earliest line); products count the distinct orders that have a line of the product in the
+    span. ``only`` (one of :data:`_ONLY_SELECTED`, or empty) narrows the items (e.g. to one
+    cell's list) so the scan groups only those."""
+    if unit == "customer":
+        return f"""
 orders_in_span as (
     select s.anchor, o.customer_id as item, count(*) as orders
     from orders o join spans s on o.date >= s.span_start and o.date < s.span_stop
     where o.dataset_id = $ds and o.date >= $first_start and o.date < $last_stop {only}
     group by s.anchor, o.customer_id
-)""",
-    "product": """
+)"""
+    return f"""
 orders_in_span as (
     select s.anchor, t.product as item, count(distinct t.order_key) as orders
     from transactions t join spans s on t.date >= s.span_start and t.date < s.span_stop
     where t.dataset_id = $ds and t.date >= $first_start and t.date < $last_stop
       and not t.is_return and t.product is not null {only}
     group by s.anchor, t.product
-)""",
-}
+)"""
 
-# Per item: the last purchase (a customer's last order, a product's last sale) up to the end of
-# day D, wherever it falls relative to the span.
-_LAST_PURCHASE = {
-    "customer": """
+
+def _last_purchase(unit: str, only: str) -> str:
+    """Per item: the last purchase (a customer's last order, a product's last sale) up to the
+    end of day D, wherever it falls relative to the span; ``only`` as for
+    :func:`_orders_in_span`."""
+    if unit == "customer":
+        return f"""
 last_purchase as (
     select customer_id as item, max(date) as last_purchase
     from orders
     where dataset_id = $ds and date < $as_of::date + interval 1 day {only}
     group by customer_id
-)""",
-    "product": """
+)"""
+    return f"""
 last_purchase as (
     select product as item, max(date) as last_purchase
     from transactions
     where dataset_id = $ds and not is_return and product is not null
       and date < $as_of::date + interval 1 day {only}
     group by product
-)""",
-}
+)"""
+
 
 _ONLY_SELECTED = {
     "customer": "and customer_id in (select item from selected)",
@@ -306,8 +314,7 @@ def _parameters(anchors: list[dt.date], settings: AbcXyzSettings, dataset_id: in
 
 def _query(unit: str, body: str) -> str:
     """The classification CTEs for ``unit`` followed by ``body`` (more CTEs and the select)."""
-    names = _UNITS[unit]
-    return _CLASSIFIED.format(item=names["item"], has_item=names["has_item"]) + body
+    return f"{_classified(unit)}{body}"
 
 
 # -- public metrics -----------------------------------------------------------------------------
@@ -350,20 +357,19 @@ def _items(
     if cell is not None and cell not in CELLS:
         raise ValueError(f"A cell is one of {', '.join(CELLS)}; got {cell!r}.")
     only = _ONLY_SELECTED[unit]
-    body = """,
+    body = f""",
 selected as (
     select * from cells
     where $cell::text is null or abc || xyz = $cell
     order by rank
     limit $limit::bigint
-),""" + _ORDERS_IN_SPAN[unit].format(only=only) + "," + _LAST_PURCHASE[unit].format(
-        only=only) + """,
+),{_orders_in_span(unit, only)},{_last_purchase(unit, only)},
 final as (
     select c.*, coalesce(o.orders, 0) as orders
     from selected c
     left join orders_in_span o on o.anchor = c.anchor and o.item = c.item
 )
-""" + _ITEM_COLUMNS
+{_ITEM_COLUMNS}"""
     params = _parameters([as_of], settings, dataset_id)
     params.update(as_of=as_of, cell=cell, limit=limit)
     frame = con.execute(_query(unit, body), params).fetchdf()
@@ -402,7 +408,7 @@ def abc_xyz_cell_customers(
 ) -> pd.DataFrame:
     """The customers of one cell with their loyalty-ladder step, best first.
 
-    Columns: those of :func:`abc_xyz_customers`, then step (one of ``ladder.STEPS``, from
+    Columns: those of :func:`abc_xyz_customers`, then step (one of ``vocabulary.STEPS``, from
     :func:`retention.metrics.ladder.customer_steps` as of D with the ``ladder`` thresholds,
     the ladder's defaults when None).
     """
@@ -467,13 +473,14 @@ class AbcXyzOverview:
     top: pd.DataFrame
 
 
-# The per-item classification with orders in the span, kept in a temporary table of the
-# caller's cursor (temporary tables are private to a connection) so the cells and both
-# histograms are three small queries over it instead of three classifications.
-_CREATE_CLASSIFIED = """
+def _create_classified(unit: str) -> str:
+    """The per-item classification with orders in the span, kept in a temporary table of the
+    caller's cursor (temporary tables are private to a connection) so the cells and both
+    histograms are three small queries over it instead of three classifications."""
+    return f"""
 create or replace temp table abc_xyz_classified as
-{classification},
-{orders_in_span},
+{_classified(unit).rstrip()},
+{_orders_in_span(unit, "").strip()},
 final as (
     select c.*, coalesce(o.orders, 0) as orders
     from cells c left join orders_in_span o on o.anchor = c.anchor and o.item = c.item
@@ -541,15 +548,17 @@ select * from final order by bin_start
 """
 
 
-# The first $top items of every cell, with their last purchase (looked up for those only).
-_TOP_FROM_CLASSIFIED = """
+def _top_from_classified(unit: str) -> str:
+    """The first $top items of every cell, with their last purchase (looked up for those
+    only)."""
+    return f"""
 with selected as (
     select * from abc_xyz_classified
     qualify row_number() over (partition by abc, xyz order by rank) <= $top
 ),
-{last_purchase},
+{_last_purchase(unit, _ONLY_SELECTED[unit]).strip()},
 final as (select * from selected)
-""" + _ITEM_COLUMNS
+{_ITEM_COLUMNS}"""
 
 
 def _check_unit(unit: str) -> None:
@@ -590,19 +599,15 @@ def abc_xyz_overview(
     if cv_bin_width <= 0 or share_bins < 1:
         raise ValueError("Histogram bins must be wider than 0 and at least one in number.")
     names = _UNITS[unit]
-    classification = _CLASSIFIED.format(item=names["item"], has_item=names["has_item"])
-    create = _CREATE_CLASSIFIED.format(classification=classification.rstrip(),
-                                       orders_in_span=_ORDERS_IN_SPAN[unit].format(only="").strip())
     cv_bins = math.ceil(math.sqrt(BUCKET_COUNTS[settings.bucket] - 1) / cv_bin_width)
-    con.execute(create, _parameters([as_of], settings, dataset_id))
+    con.execute(_create_classified(unit), _parameters([as_of], settings, dataset_id))
     try:
         cells = con.execute(_CELLS_FROM_CLASSIFIED).fetchdf()
         cv = con.execute(_CV_BINS_FROM_CLASSIFIED,
                          {"width": float(cv_bin_width), "bins": cv_bins}).fetchdf()
         share = con.execute(_SHARE_BINS_FROM_CLASSIFIED, {"bins": int(share_bins)}).fetchdf()
         first = con.execute(
-            _TOP_FROM_CLASSIFIED.format(last_purchase=_LAST_PURCHASE[unit].format(
-                only=_ONLY_SELECTED[unit]).strip()),
+            _top_from_classified(unit),
             {"ds": dataset_id, "as_of": as_of, "top": int(top)},
         ).fetchdf()
     finally:

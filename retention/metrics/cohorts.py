@@ -27,6 +27,9 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from retention import provenance
+from retention.sql import as_dates
+
 MAX_COHORTS = 120
 
 COLUMNS = (
@@ -129,6 +132,7 @@ select * from final order by cohort, months_since
 """
 
 
+@provenance.stamped
 def cohort_matrix(
     con: duckdb.DuckDBPyConnection,
     dataset_id: int,
@@ -152,5 +156,4 @@ def cohort_matrix(
     frame = con.execute(
         _COHORTS_SQL, {"ds": dataset_id, "as_of": as_of, "max_cohorts": int(max_cohorts)}
     ).fetchdf()
-    frame["cohort"] = pd.to_datetime(frame["cohort"]).dt.date
-    return frame[list(COLUMNS)]
+    return as_dates(frame, ("cohort",))[list(COLUMNS)]

@@ -34,6 +34,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from retention import provenance
+
 NUMERIC_FEATURES = (
     "recency_days", "orders", "avg_check", "net_revenue", "tenure_days",
     "mean_days_between_orders", "return_rate",
@@ -151,6 +153,7 @@ _FEATURES = """
 """
 
 
+@provenance.stamped
 def customer_features(
     con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date
 ) -> pd.DataFrame:

@@ -31,30 +31,20 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from retention import provenance
 from retention.i18n import t
 
-STEPS = ("buyer", "repeat", "regular", "loyal", "advocate")
-STEP_LABELS = {
-    "buyer": "One-time buyer",
-    "repeat": "Repeat client",
-    "regular": "Regular",
-    "loyal": "Loyal",
-    "advocate": "Advocate",
-}
-# The migration matrix's extra row: customers without an order by the start date.
-NEW = "new"
-NEW_LABEL = "New since the start date"
-MIGRATION_DIRECTIONS = ("new", "up", "same", "down")
+# The step vocabulary lives in retention.vocabulary; STEP_LABELS is re-exported here because the
+# ladder, LTV and portraits pages import it with the steps from this module.
+from retention.vocabulary import MIGRATION_DIRECTIONS, NEW, STEPS
+from retention.vocabulary import STEP_LABELS as STEP_LABELS
+
 COMEBACK_DAYS = (30, 60, 90, 180)
 # Where the ladder page keeps a dataset's thresholds (``Workspace.settings`` namespace).
 SETTINGS_NAMESPACE = "ladder"
 # Names small intermediate frames (transitions, the gap histogram) go by while SQL reads them.
 _TRANSITIONS_VIEW = "ladder_transitions"
 _GAP_HISTOGRAM_VIEW = "ladder_second_order_gaps"
-# Where ladder_transitions records the dates and thresholds a table was computed for (in the
-# frame's ``attrs``, which survive pickling and therefore the UI's cache), so that a caller
-# handing the table back for other dates or settings gets an error instead of other numbers.
-_COMPUTED_FOR = "ladder_transitions"
 # The months bit mask is a bigint: at most 61 calendar months (5 years + 1) fit safely.
 MAX_WINDOW_DAYS = 1825
 
@@ -289,6 +279,7 @@ _STEP_NAMES = """
 """
 
 
+@provenance.stamped
 def customer_steps(
     con: duckdb.DuckDBPyConnection,
     dataset_id: int,
@@ -437,7 +428,9 @@ def ladder_counts(
             {**_params(dataset_id, thresholds), "start": as_of, "end": as_of},
         ).fetchdf()
     else:
-        _check_transitions(transitions, "ladder_counts", end=as_of, thresholds=thresholds)
+        provenance.check(transitions, ladder_transitions, used_by="ladder_counts",
+                         argument="transitions", ignore=("start",), dataset_id=dataset_id,
+                         end=as_of, thresholds=thresholds)
         frame = _over_frame(con, _TRANSITIONS_VIEW, transitions, f"""
             with {_STEP_NAMES},
             positions as (
@@ -499,6 +492,7 @@ def ladder_inputs(con: duckdb.DuckDBPyConnection, dataset_id: int) -> pd.DataFra
 # (months of data) × (distinct gaps) rows: 9,221 on the 10M-row benchmark.
 
 
+@provenance.stamped
 def second_order_gaps(
     con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date
 ) -> pd.DataFrame:
@@ -552,15 +546,15 @@ def second_order_timing(
     """How long buyers take to order again, as one row.
 
     ``gaps``: :func:`second_order_gaps` for the same dataset and D, when the caller has it
-    already (it is read instead of the orders).
+    already (it is read instead of the orders; ValueError when it was computed for others).
 
     Columns: buyers (customers with an order by D), repeat_customers (with a second order by
     D), median_days (median calendar days from the first order's day to the second's, over the
     repeat customers — the mean of the two middle ones when their number is even; NA when
     there are none).
     """
-    if gaps is None:
-        gaps = second_order_gaps(con, dataset_id, as_of=as_of)
+    gaps = provenance.given_or_computed(gaps, second_order_gaps, con, used_by="second_order_timing",
+                                        argument="gaps", dataset_id=dataset_id, as_of=as_of)
     frame = _over_frame(con, _GAP_HISTOGRAM_VIEW, gaps, f"""
         with repeaters as (
             select days_to_second as days, sum(customers) as customers
@@ -610,14 +604,15 @@ def comeback_by_cohort(
     second order is at most N calendar days after the first (same day counts). A cohort is
     observable for N only when its last day plus N days is on or before D — otherwise some of
     its customers have not had N days yet and came_back and share are NA, never 0.
-    ``gaps``: :func:`second_order_gaps` for the same dataset and D, when the caller has it.
+    ``gaps``: :func:`second_order_gaps` for the same dataset and D, when the caller has it
+    (ValueError when it was computed for others).
 
     Long format, one row per (cohort_month, days), ordered by both. Columns: cohort_month
     (first day of the month), days, new_customers, observable (bool), came_back (Int64),
     share (Float64).
     """
-    if gaps is None:
-        gaps = second_order_gaps(con, dataset_id, as_of=as_of)
+    gaps = provenance.given_or_computed(gaps, second_order_gaps, con, used_by="comeback_by_cohort",
+                                        argument="gaps", dataset_id=dataset_id, as_of=as_of)
     frame = _over_frame(con, _GAP_HISTOGRAM_VIEW, gaps, f"""
         with windows as (
             select unnest($days::integer[]) as days
@@ -701,40 +696,13 @@ _MOVES = """
 """
 
 
-def _check_transitions(transitions: pd.DataFrame, function: str, *, end: dt.date,
-                       thresholds: LadderThresholds, start: dt.date | None = None) -> None:
-    """Raise ValueError unless ``transitions`` is :func:`ladder_transitions`' table for
-    ``end`` (and ``start``, when the caller's result depends on it) and ``thresholds``."""
-    made = transitions.attrs.get(_COMPUTED_FOR)
-    if not isinstance(made, Mapping):
-        raise ValueError(t(
-            "The transitions table given to {function} does not say which dates and ladder "
-            "settings it was computed for. Pass the table ladder_transitions returned, or "
-            "leave transitions out to count from the orders.", function=function))
-    wanted = {"end": end, "thresholds": thresholds} | ({} if start is None else {"start": start})
-    differ = [name for name, value in wanted.items() if made.get(name) != value]
-    if differ:
-        raise ValueError(t(
-            "The transitions table given to {function} was computed for {made}, but the call "
-            "asks for {wanted} ({differ} differ). Compute the transitions for the same dates "
-            "and ladder settings, or leave transitions out to count from the orders.",
-            function=function,
-            made=_describe({name: made.get(name) for name in wanted}),
-            wanted=_describe(wanted), differ=", ".join(differ)))
-
-
-def _describe(computed_for: Mapping[str, Any]) -> str:
-    return "; ".join(
-        f"{name} {value.isoformat() if isinstance(value, dt.date) else value}"
-        for name, value in computed_for.items())
-
-
 def _check_dates(start: dt.date, end: dt.date) -> None:
     if start > end:
         raise ValueError(t("The start date ({start}) must be on or before the end date ({end}).",
                            start=start.isoformat(), end=end.isoformat()))
 
 
+@provenance.stamped
 def ladder_transitions(
     con: duckdb.DuckDBPyConnection,
     dataset_id: int,
@@ -750,8 +718,9 @@ def ladder_transitions(
     Columns: from_step ('new' or a step), from_position (0 for 'new', 1 … 5), to_step,
     to_position, to_loyal_basis ('share_of_wallet' or 'regularity' for regulars on ``end``,
     NA for the others), advocacy_known (bool: the dataset has referral or NPS data),
-    customers (int64). ``attrs["ladder_transitions"]`` records ``start``, ``end`` and
-    ``thresholds``: :func:`ladder_counts` and :func:`migration_matrix` check it.
+    customers (int64). The table is stamped (:mod:`retention.provenance`) with the dataset,
+    ``start``, ``end`` and ``thresholds``: :func:`ladder_counts` and :func:`migration_matrix`
+    check it.
     """
     _check_dates(start, end)
     frame = con.execute(
@@ -771,10 +740,8 @@ def ladder_transitions(
         """,
         {**_params(dataset_id, thresholds), "start": start, "end": end},
     ).fetchdf()
-    frame = frame.astype({"from_position": "int64", "to_position": "int64",
-                          "advocacy_known": "bool", "customers": "int64"})
-    frame.attrs[_COMPUTED_FOR] = {"start": start, "end": end, "thresholds": thresholds}
-    return frame
+    return frame.astype({"from_position": "int64", "to_position": "int64",
+                         "advocacy_known": "bool", "customers": "int64"})
 
 
 def migration_matrix(
@@ -796,12 +763,10 @@ def migration_matrix(
 
     Columns: from_step, to_step, direction ('new', 'up', 'same', 'down'), customers (int64).
     """
-    if transitions is None:
-        transitions = ladder_transitions(con, dataset_id, start=start, end=end,
-                                         thresholds=thresholds)
-    else:
-        _check_transitions(transitions, "migration_matrix", start=start, end=end,
-                           thresholds=thresholds)
+    transitions = provenance.given_or_computed(
+        transitions, ladder_transitions, con, used_by="migration_matrix",
+        argument="transitions", dataset_id=dataset_id, start=start, end=end,
+        thresholds=thresholds)
     frame = _over_frame(con, _TRANSITIONS_VIEW, transitions, f"""
         with {_STEP_NAMES},
         counts as (

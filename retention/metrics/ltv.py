@@ -40,9 +40,12 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from retention import provenance
 from retention.metrics.cohorts import cohort_matrix
-from retention.metrics.ladder import STEPS, LadderThresholds, customer_steps
+from retention.metrics.ladder import LadderThresholds, customer_steps
 from retention.metrics.retention_rate import crr_by_period
+from retention.sql import as_dates
+from retention.vocabulary import STEPS
 
 DEFAULT_MARGIN = 0.30
 MAX_LIFETIME_MONTHS = 120
@@ -85,7 +88,7 @@ with_ltv as (
 )
 """
 
-_LTV_SQL = """
+_LTV_SQL = f"""
 with anchors as (
     select unnest($anchors::date[]) as anchor
 ),
@@ -159,7 +162,7 @@ parts as (
     cross join first_order f
     where w.anchor >= f.first_day
 ),
-{factors},
+{_FACTORS_SQL},
 final as (
     select * exclude (costed_revenue, cost) from with_ltv
 )
@@ -171,9 +174,9 @@ def _monthly_frame(
     con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: dt.date, window_days: int,
     monthly: pd.DataFrame | None,
 ) -> pd.DataFrame:
-    if monthly is None:
-        monthly = crr_by_period(con, dataset_id, as_of=as_of, window_days=window_days,
-                                period="month")
+    monthly = provenance.given_or_computed(
+        monthly, crr_by_period, con, used_by="ltv_at", argument="monthly",
+        dataset_id=dataset_id, as_of=as_of, window_days=window_days, period="month")
     frame = monthly[["period_end", "in_progress", "start_customers", "end_customers",
                      "retained"]].copy()
     frame["period_end"] = pd.to_datetime(frame["period_end"])
@@ -193,7 +196,8 @@ def ltv_at(
     """LTV and its four factors at each anchor day (≤ ``as_of``), over (anchor − 365, anchor].
 
     ``monthly`` is ``crr_by_period(..., period="month")`` at the same as-of date and window,
-    when the caller already has it. Anchors before the first order are dropped.
+    when the caller already has it (ValueError when it was computed for others). Anchors before
+    the first order are dropped.
 
     Columns: anchor, window_start (anchor − 364 days, the first day of L), full_year (the data
     starts on or before window_start), net_revenue, orders, active_customer_months (Σ active
@@ -214,7 +218,7 @@ def ltv_at(
     con.register("ltv_monthly_retention", monthly_frame)
     try:
         frame = con.execute(
-            _LTV_SQL.format(factors=_FACTORS_SQL),
+            _LTV_SQL,
             {
                 "ds": dataset_id,
                 "as_of": as_of,
@@ -226,19 +230,12 @@ def ltv_at(
         ).fetchdf()
     finally:
         con.unregister("ltv_monthly_retention")
-    for column in ("anchor", "window_start"):
-        frame[column] = pd.to_datetime(frame[column]).dt.date
-    return frame[list(LTV_COLUMNS)]
+    return as_dates(frame, ("anchor", "window_start"))[list(LTV_COLUMNS)]
 
 
 def ltv_today(
-    con: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    *,
-    as_of: dt.date,
-    window_days: int,
-    default_margin: float = DEFAULT_MARGIN,
-    monthly: pd.DataFrame | None = None,
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date, window_days: int,
+    default_margin: float = DEFAULT_MARGIN, monthly: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """LTV at ``as_of`` itself: one row with :func:`ltv_at`'s columns (none without orders)."""
     return ltv_at(con, dataset_id, as_of=as_of, window_days=window_days, anchors=[as_of],
@@ -258,13 +255,8 @@ def trend_anchors(as_of: dt.date, count: int = TREND_MONTH_ENDS) -> list[dt.date
 
 
 def ltv_trend(
-    con: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    *,
-    as_of: dt.date,
-    window_days: int,
-    default_margin: float = DEFAULT_MARGIN,
-    monthly: pd.DataFrame | None = None,
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date, window_days: int,
+    default_margin: float = DEFAULT_MARGIN, monthly: pd.DataFrame | None = None,
     month_ends: int = TREND_MONTH_ENDS,
 ) -> pd.DataFrame:
     """LTV at each of the last ``month_ends`` month-ends on or before ``as_of`` (those after the
@@ -332,16 +324,16 @@ def value_curves(
     one curve per acquisition quarter (customers whose first order is in that quarter).
 
     ``cohorts`` is :func:`retention.metrics.cohorts.cohort_matrix` at the same as-of date, when
-    the caller already has it. A point (quarter, k) is shown only when every customer of the
-    quarter has had k full months since acquisition by ``as_of``, so a quarter still acquiring
-    customers has no curve yet.
+    the caller already has it (ValueError when it was computed for others). A point
+    (quarter, k) is shown only when every customer of the quarter has had k full months since
+    acquisition by ``as_of``, so a quarter still acquiring customers has no curve yet.
 
     Columns: cohort_quarter ("2025-Q1"), quarter_start (date), months_since, customers,
     revenue_per_customer (cumulative net revenue up to and including that month, per
     customer), margin_per_customer (the same × ``margin``).
     """
-    if cohorts is None:
-        cohorts = cohort_matrix(con, dataset_id, as_of=as_of)
+    cohorts = provenance.given_or_computed(cohorts, cohort_matrix, con, used_by="value_curves",
+                                           argument="cohorts", dataset_id=dataset_id, as_of=as_of)
     cells = cohorts[["cohort", "months_since", "cohort_customers", "net_revenue"]].copy()
     cells["cohort"] = pd.to_datetime(cells["cohort"])
     con.register("ltv_cohort_cells", cells)
@@ -349,16 +341,26 @@ def value_curves(
         frame = con.execute(_CURVES_SQL, {"as_of": as_of, "margin": float(margin)}).fetchdf()
     finally:
         con.unregister("ltv_cohort_cells")
-    frame["quarter_start"] = pd.to_datetime(frame["quarter_start"]).dt.date
-    return frame[list(CURVE_COLUMNS)]
+    return as_dates(frame, ("quarter_start",))[list(CURVE_COLUMNS)]
 
 
 # -- LTV by segment ----------------------------------------------------------------------------
 
+def _first_line_value(column: str) -> str:
+    """(customer_id, segment): each customer's ``column`` on their first purchase line. The
+    first line is found with one hugeint key (microseconds × 2^32 + line number): the same
+    order as (date, line), at half the cost of comparing structs."""
+    return f"""
+        select customer_id,
+               arg_min({column}, epoch_us(date)::hugeint * 4294967296 + line) as segment
+        from transactions
+        where dataset_id = $ds and not is_return and date < $as_of::date + interval 1 day
+        group by customer_id
+    """
+
+
 # Fixed SQL per dimension (never user text): (customer_id, segment) for the customers that
-# have a segment value; everyone else falls into the NULL segment through a left join. The first
-# line is found with one hugeint key (microseconds × 2^32 + line number): the same order as
-# (date, line), at half the cost of comparing structs.
+# have a segment value; everyone else falls into the NULL segment through a left join.
 _SEGMENT_MAPS = {
     "step": """
         select customer_id, step as segment from ltv_customer_steps
@@ -368,25 +370,16 @@ _SEGMENT_MAPS = {
         from customers
         where dataset_id = $ds and city is not null
     """,
-    "channel": """
-        select customer_id,
-               arg_min(channel, epoch_us(date)::hugeint * 4294967296 + line) as segment
-        from transactions
-        where dataset_id = $ds and not is_return and date < $as_of::date + interval 1 day
-        group by customer_id
-    """,
-    "category": """
-        select customer_id,
-               arg_min(category, epoch_us(date)::hugeint * 4294967296 + line) as segment
-        from transactions
-        where dataset_id = $ds and not is_return and date < $as_of::date + interval 1 day
-        group by customer_id
-    """,
+    "channel": _first_line_value("channel"),
+    "category": _first_line_value("category"),
 }
 
-_SEGMENT_SQL = """
+
+def _segment_sql(dimension: str) -> str:
+    """The segment query for ``dimension``: its segment map, then the shared factors."""
+    return f"""
 with segment_map as (
-    {segment_map}
+    {_SEGMENT_MAPS[dimension]}
 ),
 month_ends as (
     -- e_1 … e_n: the month-ends inside L = (D − 365, D]; e_0: the month-end before e_1
@@ -490,7 +483,7 @@ parts as (
     left join activity a
         on a.is_total = p.is_total and a.segment is not distinct from p.segment
 ),
-{factors},
+{_FACTORS_SQL},
 final as (
     select * exclude (costed_revenue, cost) from with_ltv
 )
@@ -519,13 +512,8 @@ def segment_dimensions(con: duckdb.DuckDBPyConnection, dataset_id: int) -> list[
 
 
 def ltv_by_segment(
-    con: duckdb.DuckDBPyConnection,
-    dataset_id: int,
-    *,
-    as_of: dt.date,
-    window_days: int,
-    dimension: str = "step",
-    default_margin: float = DEFAULT_MARGIN,
+    con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date, window_days: int,
+    dimension: str = "step", default_margin: float = DEFAULT_MARGIN,
     thresholds: LadderThresholds | None = None,
 ) -> pd.DataFrame:
     """LTV and its factors per segment of ``dimension`` (see the module docstring for what a
@@ -542,7 +530,7 @@ def ltv_by_segment(
             f"dimension must be one of {', '.join(SEGMENT_DIMENSIONS)}; got {dimension!r}.")
     if window_days < 1:
         raise ValueError("The activity window must be at least 1 day.")
-    sql = _SEGMENT_SQL.format(segment_map=_SEGMENT_MAPS[dimension], factors=_FACTORS_SQL)
+    sql = _segment_sql(dimension)
     params = {
         "ds": dataset_id,
         "as_of": as_of,
@@ -553,9 +541,10 @@ def ltv_by_segment(
     if dimension == "step":
         steps = customer_steps(con, dataset_id, as_of=as_of,
                                thresholds=thresholds or LadderThresholds())
+        pairs = steps[["customer_id", "step"]]
+        pairs.attrs = {}  # the provenance stamp is no Arrow metadata (dates are not JSON)
         # an Arrow table, not the DataFrame: DuckDB scans it without converting strings
-        con.register("ltv_customer_steps", pa.Table.from_pandas(
-            steps[["customer_id", "step"]], preserve_index=False))
+        con.register("ltv_customer_steps", pa.Table.from_pandas(pairs, preserve_index=False))
         try:
             frame = con.execute(sql, params).fetchdf()
         finally:

@@ -32,6 +32,9 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from retention import provenance
+from retention.sql import as_dates
+
 PERIODS = ("month", "quarter", "year")
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
 MAX_PERIODS = 120
@@ -142,6 +145,7 @@ select * from final order by period_start
 """
 
 
+@provenance.stamped
 def crr_by_period(
     con: duckdb.DuckDBPyConnection,
     dataset_id: int,
@@ -178,9 +182,7 @@ def crr_by_period(
             "max_periods": int(max_periods),
         },
     ).fetchdf()
-    for column in ("period_start", "period_end", "measured_at"):
-        frame[column] = pd.to_datetime(frame[column]).dt.date
-    return frame[list(COLUMNS)]
+    return as_dates(frame, ("period_start", "period_end", "measured_at"))[list(COLUMNS)]
 
 
 def crr_by_month(
@@ -194,9 +196,11 @@ def crr_by_month(
     """DESIGN §5's ``crr_by_month`` for the ``summary`` command: one dict per calendar month,
     oldest first, {period "YYYY-MM", start (S), end (E), new (N), crr, strict (percent, None
     when S = 0, full precision), in_progress}. ``monthly`` is ``crr_by_period`` for
-    months at the same as-of date and window, when the caller already has it."""
-    frame = monthly if monthly is not None else crr_by_period(
-        con, dataset_id, as_of=as_of, window_days=window_days, period="month")
+    months at the same as-of date and window, when the caller already has it (ValueError when
+    it was computed for others)."""
+    frame = provenance.given_or_computed(
+        monthly, crr_by_period, con, used_by="crr_by_month", argument="monthly",
+        dataset_id=dataset_id, as_of=as_of, window_days=window_days, period="month")
     return [
         {
             "period": row.period,
