@@ -23,6 +23,8 @@ from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
 from retention.metrics.ladder import LadderThresholds
 from retention.store import Dataset, DatasetNotFound, Workspace, open_workspace
 from retention.ui.data import frame as frame_data
+from retention.ui.data.abc_xyz import SETTINGS_NAMESPACE as ABC_XYZ_NAMESPACE
+from retention.ui.data.abc_xyz import AbcXyzCutOffs
 
 DATASET_KEY = "active_dataset_id"
 AS_OF_KEY = "as_of"
@@ -80,6 +82,11 @@ class SavedSettings:
     def ladder(self) -> LadderThresholds:
         """The Ladder page's thresholds: every page that shows ladder steps uses these."""
         return self.typed(LADDER_NAMESPACE, LadderThresholds.from_settings)
+
+    @property
+    def abc_xyz(self) -> AbcXyzCutOffs:
+        """The ABC/XYZ page's cut-offs and time bucket, for customers and for products."""
+        return self.typed(ABC_XYZ_NAMESPACE, AbcXyzCutOffs.from_settings)
 
 
 @dataclass(frozen=True)
