@@ -266,19 +266,31 @@ def cell_drilldown(ctx: Context, overview: AbcXyzOverview) -> None:
                      key=f"abc_xyz_download_{cell}", spec=spec)
 
 
+# The columns of the customer and product lists, with their headers; each list shows some.
+_LIST_TITLES = {
+    "customer_id": "Customer", "product": "Product", "cell": "Cell", "revenue": "Net revenue",
+    "revenue_share": "Share of revenue", "orders": "Orders in the 12 months", "cv": "CV",
+    "last_purchase": "Last purchase", "step": "Ladder step",
+}
+
+
+def _list_table(listed: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``columns`` of ``listed`` under their headers in words, dates as days and ladder steps
+    in words."""
+    def shown(name: str) -> Any:
+        if name == "last_purchase":
+            return pd.to_datetime(listed[name]).dt.date
+        if name == "step":
+            return [t(STEP_LABELS[s]) if isinstance(s, str) else None for s in listed[name]]
+        return listed[name]
+    return pd.DataFrame({t(_LIST_TITLES[name]): shown(name) for name in columns})
+
+
 def customer_table(members: pd.DataFrame) -> pd.DataFrame:
     """The displayed (and downloaded) list: id, revenue, orders, CV, last purchase, ladder step,
     with headers in words."""
-    return pd.DataFrame({
-        t("Customer"): members["customer_id"],
-        t("Cell"): members["cell"],
-        t("Net revenue"): members["revenue"],
-        t("Orders in the 12 months"): members["orders"],
-        t("CV"): members["cv"],
-        t("Last purchase"): pd.to_datetime(members["last_purchase"]).dt.date,
-        t("Ladder step"): [t(STEP_LABELS[s]) if isinstance(s, str) else None
-                           for s in members["step"]],
-    })
+    return _list_table(members, ("customer_id", "cell", "revenue", "orders", "cv",
+                                 "last_purchase", "step"))
 
 
 def list_spec(table: pd.DataFrame, currency: str | None) -> TableSpec:
@@ -366,12 +378,5 @@ def products(ctx: Context, settings: AbcXyzSettings) -> None:
 
 def product_table(listed: pd.DataFrame) -> pd.DataFrame:
     """Products with their cell, revenue, share, orders, CV and last sale, headers in words."""
-    return pd.DataFrame({
-        t("Product"): listed["product"],
-        t("Cell"): listed["cell"],
-        t("Net revenue"): listed["revenue"],
-        t("Share of revenue"): listed["revenue_share"],
-        t("Orders in the 12 months"): listed["orders"],
-        t("CV"): listed["cv"],
-        t("Last purchase"): pd.to_datetime(listed["last_purchase"]).dt.date,
-    })
+    return _list_table(listed, ("product", "cell", "revenue", "revenue_share", "orders", "cv",
+                                "last_purchase"))

@@ -7,7 +7,7 @@ import streamlit as st
 from retention.formatting import currency_label, format_count
 from retention.i18n import current_language, t
 from retention.ingest import IngestError
-from retention.ui import sample_data
+from retention.ui import page, sample_data
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.data import headline as data
 from retention.ui.frame import DATA_PAGE
@@ -100,13 +100,10 @@ def links() -> None:
 def empty_state(ctx: Context) -> None:
     """No dataset yet: say what to do, link to Data, offer the sample shop (Home's own empty
     state, which ``page.start`` draws instead of the shared one)."""
-    st.info(
-        t("There is no data in this workspace yet. Upload a purchase history — a CSV, Excel or "
-          "Parquet export with a customer, a date and an amount per row — on the Data page, or "
-          "load the sample shop to look around first."),
-        icon=":material/inbox:",
-    )
-    st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
+    page.no_data_notice(t(
+        "There is no data in this workspace yet. Upload a purchase history — a CSV, Excel or "
+        "Parquet export with a customer, a date and an amount per row — on the Data page, or "
+        "load the sample shop to look around first."))
     if st.button(t("Load the sample data"), icon=":material/science:", key="load_sample"):
         try:
             with st.spinner(t("Generating and loading the sample shop…"), show_time=True):

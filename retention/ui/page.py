@@ -30,8 +30,14 @@ from retention.ui.text import md_escape
 def empty_state(shows: str) -> None:
     """No dataset yet: ``shows`` says what the page shows once data is loaded; a link to the
     Data page follows."""
-    st.info(t("There is no data yet. {shows} Load a purchase history with a customer, a date "
-              "and an amount per row on the Data page.", shows=shows), icon=":material/inbox:")
+    no_data_notice(t("There is no data yet. {shows} Load a purchase history with a customer, a "
+                     "date and an amount per row on the Data page.", shows=shows))
+
+
+def no_data_notice(sentence: str) -> None:
+    """``sentence`` as the empty state's note, then the link to the Data page: the part of the
+    empty state a page with its own (Home) shares with every other page."""
+    st.info(sentence, icon=":material/inbox:")
     st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
 
 
