@@ -5,8 +5,8 @@
 * cold, per call: each call alone in a new process with a new connection (nothing cached:
   neither Streamlit's cache nor DuckDB's buffers);
 * page cold: a new process opens the page's four tabs one after the other through the page's
-  cached accessors, starting from an empty cache (the customers tab is a first visit's cost;
-  the cut-offs tab reuses its classification);
+  cached accessors (``retention.ui.data.abc_xyz``), starting from an empty cache (the customers
+  tab is a first visit's cost; the cut-offs tab reuses its classification);
 * page warm: the same tabs again in that process — the cached path a rerun takes.
 
 Each measurement runs ``--repeat`` times (default 3) and the fastest is reported: on a shared
@@ -28,8 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from retention.metrics import abc_xyz  # noqa: E402
-from retention.metrics.abc_xyz import PRODUCT_SETTINGS, AbcXyzSettings  # noqa: E402
-from retention.metrics.ladder import LadderThresholds  # noqa: E402
+from retention.metrics.abc_xyz import PRODUCT_SETTINGS  # noqa: E402
 from retention.store import open_workspace  # noqa: E402
 
 CALLS = ("overview", "cell_customers", "trend", "product_overview", "products")
@@ -58,27 +57,24 @@ def _page(db: str, dataset_id: int, as_of: dt.date) -> dict[str, float]:
     """Each tab of the page through its cached accessors, in the order a visitor opens them:
     once cold (the first tab is what a first visit costs), then all warm."""
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # "no runtime" notices in bare mode
-    from retention.ui import abc_xyz_page
+    from retention.ui import data as ui_data
+    from retention.ui.context import DEFAULT_WINDOW_DAYS, Context
+    from retention.ui.data import abc_xyz as data
 
     # The accessors open the workspace read-write, as the app does; the benchmark file is shared
     # and must stay untouched, so they get the read-only connection instead.
-    abc_xyz_page.open_workspace = lambda path: open_workspace(path, read_only=True)
+    ui_data.open_workspace = lambda path: open_workspace(path, read_only=True)
     ws = open_workspace(db, read_only=True)
-    version = ws.dataset(dataset_id).version
-    key = abc_xyz_page._key(AbcXyzSettings())
-    product_key = abc_xyz_page._key(PRODUCT_SETTINGS)
-    ladder = tuple(sorted(LadderThresholds().as_dict().items()))
+    # the page's context: the cut-offs and thresholds saved for the dataset (none on a bench
+    # workspace, so DESIGN's defaults)
+    ctx = Context(workspace=ws, dataset=ws.dataset(dataset_id), as_of=as_of,
+                  window_days=DEFAULT_WINDOW_DAYS)
     tabs = {
         # the matrix, then the first non-empty cell's list (every cell's list is one lookup)
-        "customers_tab": lambda: (
-            abc_xyz_page._overview(db, dataset_id, version, as_of, key, "customer"),
-            abc_xyz_page._listed_customers(db, dataset_id, version, as_of, key, ladder)),
-        "cut_offs_tab": lambda: abc_xyz_page._overview(db, dataset_id, version, as_of, key,
-                                                       "customer"),
-        "trend_tab": lambda: abc_xyz_page._trend(db, dataset_id, version, as_of, key),
-        "products_tab": lambda: (
-            abc_xyz_page._has_products(db, dataset_id, version),
-            abc_xyz_page._overview(db, dataset_id, version, as_of, product_key, "product")),
+        "customers_tab": lambda: (data.overview(ctx, "customer"), data.listed_customers(ctx)),
+        "cut_offs_tab": lambda: data.overview(ctx, "customer"),
+        "trend_tab": lambda: data.trend(ctx),
+        "products_tab": lambda: (data.has_products(ctx), data.overview(ctx, "product")),
     }
     timings = {}
     for state in ("cold", "warm"):

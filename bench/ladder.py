@@ -4,9 +4,10 @@
 
 Cold: a new process and a new connection, nothing cached — each run is its own subprocess that
 makes the calls the page makes on first view (ladder counts, which columns exist, moving up,
-the migration matrix, the Pareto curve) through the page's cached accessors. Warm: the same
-calls again in that process, answered by ``st.cache_data``. Also timed, cold, on demand: the
-first 1,000 customers of the biggest "moved" cell and the whole "moved up" list (a download).
+the migration matrix, the Pareto curve) through the page's cached accessors
+(``retention.ui.data.ladder``). Warm: the same calls again in that process, answered by
+``st.cache_data``. Also timed, cold, on demand: the first 1,000 customers of the biggest
+"moved" cell and the whole "moved up" list (a download).
 
 Then the whole page as a user gets it: ``AppTest`` runs ``app.py`` straight onto the ladder page
 in a new process (frame, sidebar and every section drawn; cold), then reruns it (warm).
@@ -53,25 +54,27 @@ def run_once(db: Path, dataset_id: int) -> dict[str, object]:
     """One cold pass and one warm pass in this (fresh) process."""
     logging.disable(logging.WARNING)  # "missing ScriptRunContext": bare mode, expected
     from retention.metrics import default_as_of
-    from retention.metrics.ladder import LadderThresholds, default_migration_start
+    from retention.metrics.ladder import default_migration_start
     from retention.store import open_workspace
-    from retention.ui import ladder_page as page
+    from retention.ui.context import DEFAULT_WINDOW_DAYS, Context
+    from retention.ui.data import ladder as data
+    from retention.ui.ladder_page import LIST_LIMIT
 
     opened = time.perf_counter()
     ws = open_workspace(db)
-    fingerprint = ws.fingerprint(ws.dataset(dataset_id))
     as_of = default_as_of(ws.cursor(), dataset_id)
     open_s = time.perf_counter() - opened
+    # the page's context: the thresholds saved for the dataset (none on a bench workspace)
+    ctx = Context(workspace=ws, dataset=ws.dataset(dataset_id), as_of=as_of,
+                  window_days=DEFAULT_WINDOW_DAYS)
     start = default_migration_start(as_of)
-    key = tuple(sorted(LadderThresholds().as_dict().items()))
 
     def page_calls(timings: dict[str, float]):
-        _timed(timings, "ladder_counts", lambda: page.ladder_counts(*fingerprint, as_of, key))
-        _timed(timings, "ladder_inputs", lambda: page.ladder_inputs(*fingerprint))
-        _timed(timings, "moving_up", lambda: page.moving_up(*fingerprint, as_of))
-        matrix = _timed(timings, "migration_matrix",
-                        lambda: page.migration(*fingerprint, start, as_of, key))
-        _timed(timings, "pareto_curve", lambda: page.pareto_curve(*fingerprint, as_of))
+        _timed(timings, "ladder_counts", lambda: data.ladder_counts(ctx))
+        _timed(timings, "ladder_inputs", lambda: data.ladder_inputs(ctx))
+        _timed(timings, "moving_up", lambda: data.moving_up(ctx))
+        matrix = _timed(timings, "migration_matrix", lambda: data.migration(ctx, start, as_of))
+        _timed(timings, "pareto_curve", lambda: data.pareto_curve(ctx))
         return matrix
 
     cold: dict[str, float] = {}
@@ -83,11 +86,11 @@ def run_once(db: Path, dataset_id: int) -> dict[str, object]:
     moved = matrix[matrix["from_step"] != matrix["to_step"]]
     biggest = moved.sort_values("customers").iloc[-1]
     on_demand: dict[str, float] = {}
-    _timed(on_demand, "cell_first_1000", lambda: page.movers(
-        *fingerprint, start, as_of, key, biggest["from_step"], biggest["to_step"], None,
-        page.LIST_LIMIT))
-    moved_up = _timed(on_demand, "moved_up_full_list", lambda: page.movers(
-        *fingerprint, start, as_of, key, None, None, "up", None))
+    _timed(on_demand, "cell_first_1000", lambda: data.movers(
+        ctx, start, as_of, from_step=biggest["from_step"], to_step=biggest["to_step"],
+        limit=LIST_LIMIT))
+    moved_up = _timed(on_demand, "moved_up_full_list", lambda: data.movers(
+        ctx, start, as_of, direction="up"))
     return {
         "as_of": as_of.isoformat(),
         "open_s": round(open_s, 3),

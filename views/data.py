@@ -3,10 +3,10 @@
 import streamlit as st
 
 from retention.i18n import t
-from retention.ui import context, data_page, datasets_panel
+from retention.ui import data_page, datasets_panel, page
 
-ctx = context.current()
-st.title(t("Data"))
+# no empty state: this is where data is loaded
+ctx = page.start(t("Data"), None)
 
 st.header(t("Load a file"))
 source = data_page.source_picker(ctx)

@@ -1,16 +1,8 @@
 """Home: the active dataset at a glance, or how to get started when there is none."""
 
-import streamlit as st
-
 from retention.i18n import t
-from retention.ui import context, home_page
+from retention.ui import home_page, page
 
-ctx = context.current()
-st.title(t("Customer retention"))
-
-if ctx.dataset is None:
-    home_page.empty_state(ctx)
-    st.stop()
-
+ctx = page.start(t("Customer retention"), home_page.empty_state)
 home_page.headline(ctx)
 home_page.links()

@@ -24,9 +24,11 @@ from retention.metrics.ladder import LadderThresholds
 from retention.store import Dataset, DatasetNotFound, Workspace, open_workspace
 from retention.ui.data import frame as frame_data
 from retention.ui.saved_settings import (
+    ABC_XYZ_NAMESPACE,
     CHURN_NAMESPACE,
     LTV_NAMESPACE,
     PORTRAITS_NAMESPACE,
+    AbcXyzCutOffs,
     ChurnSettings,
     LtvSettings,
     PortraitSettings,
@@ -88,6 +90,11 @@ class SavedSettings:
     def ladder(self) -> LadderThresholds:
         """The Ladder page's thresholds: every page that shows ladder steps uses these."""
         return self.typed(LADDER_NAMESPACE, LadderThresholds.from_settings)
+
+    @property
+    def abc_xyz(self) -> AbcXyzCutOffs:
+        """The ABC/XYZ page's cut-offs and time bucket, for customers and for products."""
+        return self.typed(ABC_XYZ_NAMESPACE, AbcXyzCutOffs.from_settings)
 
     @property
     def ltv(self) -> LtvSettings:

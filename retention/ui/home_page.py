@@ -7,8 +7,9 @@ import streamlit as st
 from retention.formatting import currency_label, format_count
 from retention.i18n import current_language, t
 from retention.ingest import IngestError
-from retention.ui import cached, sample_data
+from retention.ui import page, sample_data
 from retention.ui.context import Context, set_active_dataset
+from retention.ui.data import headline as data
 from retention.ui.frame import DATA_PAGE
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import money_metric
@@ -17,9 +18,8 @@ from retention.ui.widgets import money_metric
 def headline(ctx: Context) -> None:
     """Metrics for the active dataset up to the as-of date. Needs ``ctx.dataset``."""
     assert ctx.dataset is not None
-    fingerprint = ctx.workspace.fingerprint(ctx.dataset)
-    numbers = cached.headline_numbers(*fingerprint, ctx.as_of)
-    active = cached.active_customer_count(*fingerprint, numbers["as_of"], ctx.window_days)
+    numbers = data.headline_numbers(ctx)
+    active = data.active_customer_count(ctx, numbers["as_of"])
     lang = current_language()
 
     st.caption(
@@ -98,14 +98,12 @@ def links() -> None:
 
 
 def empty_state(ctx: Context) -> None:
-    """No dataset yet: say what to do, link to Data, offer the sample shop."""
-    st.info(
-        t("There is no data in this workspace yet. Upload a purchase history — a CSV, Excel or "
-          "Parquet export with a customer, a date and an amount per row — on the Data page, or "
-          "load the sample shop to look around first."),
-        icon=":material/inbox:",
-    )
-    st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
+    """No dataset yet: say what to do, link to Data, offer the sample shop (Home's own empty
+    state, which ``page.start`` draws instead of the shared one)."""
+    page.no_data_notice(t(
+        "There is no data in this workspace yet. Upload a purchase history — a CSV, Excel or "
+        "Parquet export with a customer, a date and an amount per row — on the Data page, or "
+        "load the sample shop to look around first."))
     if st.button(t("Load the sample data"), icon=":material/science:", key="load_sample"):
         try:
             with st.spinner(t("Generating and loading the sample shop…"), show_time=True):

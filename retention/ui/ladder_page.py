@@ -1,10 +1,8 @@
 """The loyalty ladder page's parts: settings, the steps, moving up, who moved, and Pareto.
 
-Cached accessors are keyed by ``Workspace.fingerprint`` plus plain values (dates and the
-thresholds as sorted (name, value) pairs), never by a DataFrame or a connection; each opens its
-own cursor. The customers behind a migration cell are read at most ``LIST_LIMIT`` at a time for
-the screen; the downloads build whole lists only when clicked, so a cell of 600,000 customers
-costs nothing until someone asks for it.
+The numbers come from :mod:`retention.ui.data.ladder`, which takes the saved thresholds from
+the context. The customers behind a migration cell are shown at most ``LIST_LIMIT`` at a time;
+the downloads build whole lists only when clicked.
 """
 
 from __future__ import annotations
@@ -21,108 +19,17 @@ from retention.charts.ladder import step_label
 from retention.export import Column, ColumnKind, TableSpec
 from retention.formatting import format_count, format_percent
 from retention.i18n import current_language, t
-from retention.metrics import ladder, pareto
+from retention.metrics import ladder
 from retention.metrics.ladder import SETTINGS_NAMESPACE, LadderThresholds
-from retention.store import open_workspace
 from retention.ui import page
 from retention.ui.context import Context
-from retention.ui.frame import DATA_PAGE
+from retention.ui.data import ladder as data
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
 # Rows of a migration cell shown on the page; the download holds them all.
 LIST_LIMIT = 1000
 MATRIX_KEY = "ladder_matrix"
-
-Thresholds = tuple[tuple[str, Any], ...]
-
-
-def _key(thresholds: LadderThresholds) -> Thresholds:
-    return tuple(sorted(thresholds.as_dict().items()))
-
-
-# -- cached domain calls ------------------------------------------------------------------------
-
-
-def _run(workspace: str, metric: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``metric(cursor, *args, **kwargs)`` on a cursor of its own, closed afterwards."""
-    con = open_workspace(workspace).cursor()
-    try:
-        return metric(con, *args, **kwargs)
-    finally:
-        con.close()
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def transitions(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
-                thresholds: Thresholds) -> pd.DataFrame:
-    """``retention.metrics.ladder.ladder_transitions``: the one pass over the orders that both
-    the ladder (on ``end``) and the migration matrix are counted from."""
-    return _run(workspace, ladder.ladder_transitions, dataset_id, start=start, end=end,
-                thresholds=LadderThresholds(**dict(thresholds)))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def ladder_counts(workspace: str, dataset_id: int, version: int, as_of: dt.date,
-                  thresholds: Thresholds) -> pd.DataFrame:
-    """``retention.metrics.ladder.ladder_counts`` with ``thresholds`` as (name, value) pairs,
-    counted from the transitions of the default "Who moved" dates, which that section reuses."""
-    moves = transitions(workspace, dataset_id, version, ladder.default_migration_start(as_of),
-                        as_of, thresholds)
-    return _run(workspace, ladder.ladder_counts, dataset_id, as_of=as_of,
-                thresholds=LadderThresholds(**dict(thresholds)), transitions=moves)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def ladder_inputs(workspace: str, dataset_id: int, version: int) -> dict[str, Any]:
-    """``retention.metrics.ladder.ladder_inputs`` as a plain dict."""
-    row = _run(workspace, ladder.ladder_inputs, dataset_id).iloc[0]
-    return {key: (bool(value) if key == "advocacy_known" else int(value))
-            for key, value in row.items()}
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def moving_up(workspace: str, dataset_id: int, version: int,
-              as_of: dt.date) -> tuple[dict[str, Any], pd.DataFrame]:
-    """(second-order timing as a dict, comeback shares by acquisition month, long format)."""
-    con = open_workspace(workspace).cursor()
-    try:
-        # one pass over the orders for both: the gap histogram is small
-        gaps = ladder.second_order_gaps(con, dataset_id, as_of=as_of)
-        timing = ladder.second_order_timing(con, dataset_id, as_of=as_of, gaps=gaps).iloc[0]
-        comeback = ladder.comeback_by_cohort(con, dataset_id, as_of=as_of, gaps=gaps)
-    finally:
-        con.close()
-    return ({"buyers": int(timing["buyers"]), "repeat_customers": int(timing["repeat_customers"]),
-             "median_days": None if pd.isna(timing["median_days"])
-             else float(timing["median_days"])},
-            comeback)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def migration(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
-              thresholds: Thresholds) -> pd.DataFrame:
-    """``retention.metrics.ladder.migration_matrix`` (long format)."""
-    moves = transitions(workspace, dataset_id, version, start, end, thresholds)
-    return _run(workspace, ladder.migration_matrix, dataset_id, start=start, end=end,
-                thresholds=LadderThresholds(**dict(thresholds)), transitions=moves)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def movers(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
-           thresholds: Thresholds, from_step: str | None, to_step: str | None,
-           direction: str | None, limit: int | None) -> pd.DataFrame:
-    """``retention.metrics.ladder.migration_customers`` for one cell or one direction."""
-    return _run(workspace, ladder.migration_customers, dataset_id, start=start, end=end,
-                thresholds=LadderThresholds(**dict(thresholds)), from_step=from_step,
-                to_step=to_step, direction=direction, limit=limit)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def pareto_curve(workspace: str, dataset_id: int, version: int, as_of: dt.date) -> pd.DataFrame:
-    """``retention.metrics.pareto.pareto_curve`` (thinned, with the top-20% cut flagged)."""
-    return _run(workspace, pareto.pareto_curve, dataset_id, as_of=as_of)
-
 
 # -- settings -----------------------------------------------------------------------------------
 
@@ -190,18 +97,6 @@ def settings_panel(ctx: Context) -> LadderThresholds:
 
 
 # -- page parts ---------------------------------------------------------------------------------
-
-
-def empty_state() -> None:
-    """No dataset: what this page shows and where to load data."""
-    st.info(
-        t("There is no data yet. Once a purchase history is loaded, this page shows how many "
-          "customers stand on each step from one-time buyer to advocate, how fast new "
-          "customers come back, who moved up or down, and how much of the money the best "
-          "fifth of customers bring."),
-        icon=":material/inbox:",
-    )
-    st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
 
 
 def introduction(ctx: Context, thresholds: LadderThresholds) -> None:
@@ -320,10 +215,9 @@ def _advocate_basis(inputs: dict[str, Any]) -> str:
 def steps(ctx: Context, thresholds: LadderThresholds) -> bool:
     """The funnel of cumulative steps beside the counts exactly on each step, with what
     "loyal" was measured by and whether advocates are known. False when nobody has ordered."""
-    fingerprint = ctx.workspace.fingerprint(ctx.dataset)  # type: ignore[arg-type]
     with st.spinner(t("Placing every customer on the ladder…"), show_time=True):
-        counts = ladder_counts(*fingerprint, ctx.as_of, _key(thresholds))
-        inputs = ladder_inputs(*fingerprint)
+        counts = data.ladder_counts(ctx)
+        inputs = data.ladder_inputs(ctx)
     lang = current_language()
     if counts["customers"].iloc[0] == 0:
         st.info(t("No customer has an order up to {as_of} (the data holds only returns, or "
@@ -372,9 +266,8 @@ def steps(ctx: Context, thresholds: LadderThresholds) -> bool:
 
 def moving_up_section(ctx: Context) -> None:
     """How fast buyers order again, and whether each month's new customers come back."""
-    fingerprint = ctx.workspace.fingerprint(ctx.dataset)  # type: ignore[arg-type]
     with st.spinner(t("Measuring how fast customers come back…"), show_time=True):
-        timing, comeback = moving_up(*fingerprint, ctx.as_of)
+        timing, comeback = data.moving_up(ctx)
     lang = current_language()
     st.subheader(t("Moving up: do new customers come back?"))
     first, second, third = st.columns(3)
@@ -465,20 +358,17 @@ def _stem(ctx: Context, what: str) -> str:
     return f"{ctx.dataset.name}-{what}-{ctx.as_of}"
 
 
-def _full_list(workspace: str, dataset_id: int, start: dt.date, end: dt.date,
-               thresholds: LadderThresholds, **which: str | None) -> Callable[[], pd.DataFrame]:
-    """A function building the whole list, run only when a download button is clicked."""
-    def build() -> pd.DataFrame:
-        return _readable(_run(workspace, ladder.migration_customers, dataset_id, start=start,
-                              end=end, thresholds=thresholds, **which))
-    return build
+def _full_list(ctx: Context, start: dt.date, end: dt.date,
+               **which: str | None) -> Callable[[], pd.DataFrame]:
+    """A function building the whole readable list, run only when a download is clicked."""
+    read = data.whole_migration_list(ctx, start, end, **which)
+    return lambda: _readable(read())
 
 
-def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
+def movers_section(ctx: Context) -> None:
     """The migration matrix between two dates; a selected cell lists its customers, and the
     "moved up" and "dropped a step" lists download in full."""
     assert ctx.dataset is not None and ctx.as_of is not None
-    fingerprint = ctx.workspace.fingerprint(ctx.dataset)
     lang = current_language()
     st.subheader(t("Who moved"))
     left, right = st.columns(2)
@@ -494,7 +384,7 @@ def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
         st.error(t("The start date must be on or before the end date."), icon=":material/error:")
         return
     with st.spinner(t("Comparing the two dates…"), show_time=True):
-        matrix = migration(*fingerprint, start, end, _key(thresholds))
+        matrix = data.migration(ctx, start, end)
     totals = ladder.migration_directions(matrix)
     explained = {
         "new": (t("New customers"), t("First order after the start date, up to the end date.")),
@@ -528,7 +418,7 @@ def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
     if cells:
         row, column = cells[0]
         if 0 <= row < len(grid.index) and column in labels:
-            _cell_list(ctx, start, end, thresholds, grid.index[row], labels[column],
+            _cell_list(ctx, start, end, grid.index[row], labels[column],
                        int(grid.iloc[row][labels[column]]))
 
     up, down = st.columns(2)
@@ -537,16 +427,13 @@ def movers_section(ctx: Context, thresholds: LadderThresholds) -> None:
             st.markdown(t("**{label}: {n} customers** — the whole list",
                           label=explained[direction][0], n=format_count(totals[direction], lang)))
             download_buttons(
-                _full_list(fingerprint[0], ctx.dataset.dataset_id, start, end, thresholds,
-                           direction=direction),
+                _full_list(ctx, start, end, direction=direction),
                 _stem(ctx, what), key=f"ladder_{what}_download", spec=_list_spec())
 
 
-def _cell_list(ctx: Context, start: dt.date, end: dt.date, thresholds: LadderThresholds,
-               from_step: str, to_step: str, count: int) -> None:
+def _cell_list(ctx: Context, start: dt.date, end: dt.date, from_step: str, to_step: str,
+               count: int) -> None:
     """The customers of one migration cell: the first LIST_LIMIT on screen, all in a file."""
-    assert ctx.dataset is not None
-    fingerprint = ctx.workspace.fingerprint(ctx.dataset)
     lang = current_language()
     st.markdown(t("**{start} → {end}: {n} customers**", start=step_label(from_step),
                   end=step_label(to_step), n=format_count(count, lang)))
@@ -554,24 +441,22 @@ def _cell_list(ctx: Context, start: dt.date, end: dt.date, thresholds: LadderThr
         st.caption(t("Nobody made this move."))
         return
     with st.spinner(t("Listing them…"), show_time=True):
-        rows = movers(*fingerprint, start, end, _key(thresholds), from_step, to_step, None,
-                      LIST_LIMIT)
+        rows = data.movers(ctx, start, end, from_step=from_step, to_step=to_step,
+                           limit=LIST_LIMIT)
     spec = _list_spec()
     show_table(_readable(rows), spec)
     if count > LIST_LIMIT:
         st.caption(t("Showing the first {shown} of {n}; the download has them all.",
                      shown=format_count(LIST_LIMIT, lang), n=format_count(count, lang)))
     download_buttons(
-        _full_list(fingerprint[0], ctx.dataset.dataset_id, start, end, thresholds,
-                   from_step=from_step, to_step=to_step),
+        _full_list(ctx, start, end, from_step=from_step, to_step=to_step),
         _stem(ctx, f"{from_step}-to-{to_step}"), key="ladder_cell_download", spec=spec)
 
 
 def pareto_section(ctx: Context) -> None:
     """The share of net revenue from the best fifth of customers, and the whole curve."""
-    fingerprint = ctx.workspace.fingerprint(ctx.dataset)  # type: ignore[arg-type]
     with st.spinner(t("Ranking customers by net revenue…"), show_time=True):
-        curve = pareto_curve(*fingerprint, ctx.as_of)
+        curve = data.pareto_curve(ctx)
     lang = current_language()
     st.subheader(t("Pareto: how much the best fifth of customers bring"))
     if curve.empty:

@@ -9,7 +9,8 @@ A page script in ``views/`` reads like every other (see ``views/_template.py``):
 
 ``start`` draws the title, then either returns a context with a dataset and an as-of date or
 shows the one empty state (what the page would show, and a link to the Data page) and stops
-the script, so no section ever runs without data.
+the script, so no section ever runs without data. The sections take their numbers from the
+family's module in :mod:`retention.ui.data` and their saved settings from ``ctx.saved``.
 """
 
 from __future__ import annotations
@@ -29,19 +30,35 @@ from retention.ui.text import md_escape
 def empty_state(shows: str) -> None:
     """No dataset yet: ``shows`` says what the page shows once data is loaded; a link to the
     Data page follows."""
-    st.info(t("There is no data yet. {shows} Load a purchase history with a customer, a date "
-              "and an amount per row on the Data page.", shows=shows), icon=":material/inbox:")
+    no_data_notice(t("There is no data yet. {shows} Load a purchase history with a customer, a "
+                     "date and an amount per row on the Data page.", shows=shows))
+
+
+def no_data_notice(sentence: str) -> None:
+    """``sentence`` as the empty state's note, then the link to the Data page: the part of the
+    empty state a page with its own (Home) shares with every other page."""
+    st.info(sentence, icon=":material/inbox:")
     st.page_link(DATA_PAGE, label=t("Upload your data"), icon=":material/upload_file:")
 
 
-def start(title: str, shows: str) -> Context:
-    """The page's title and context; without a dataset, the empty state, then ``st.stop()``."""
+def start(title: str, shows: str | Callable[[Context], None] | None) -> Context:
+    """The page's title and context for this run.
+
+    Without a dataset (or an as-of date) ``shows`` decides what follows: a sentence saying what
+    the page shows once data is loaded gives the shared :func:`empty_state`; a function draws
+    the page's own empty state instead (Home's offers the sample shop); either way the script
+    then stops. None: the page works without data (the Data page, where it is loaded) and the
+    context comes back as it is.
+    """
     ctx = context.current()
     st.title(title)
-    if ctx.dataset is None or ctx.as_of is None:
+    if shows is None or (ctx.dataset is not None and ctx.as_of is not None):
+        return ctx
+    if callable(shows):
+        shows(ctx)
+    else:
         empty_state(shows)
-        st.stop()
-    return ctx
+    st.stop()
 
 
 def _widget_keys(ctx: Context, namespace: str, names: Any) -> dict[str, str]:

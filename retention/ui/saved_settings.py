@@ -1,4 +1,4 @@
-"""The saved settings of the families whose settings have no home in the domain.
+"""The saved settings of the pages whose settings have no home in the domain.
 
 Each class is what one page remembers per dataset (its namespace in ``Workspace.settings``):
 ``from_dict`` reads a stored dict, falling back to the default for anything missing or unusable
@@ -11,15 +11,55 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
+from retention.metrics.abc_xyz import PRODUCT_SETTINGS, AbcXyzSettings
 from retention.metrics.ltv import DEFAULT_MARGIN
 from retention.models import ValueSettings
 from retention.models.portraits import DEFAULT_FEATURES, MAX_K
 
+ABC_XYZ_NAMESPACE = "abc_xyz"
 LTV_NAMESPACE = "ltv"
 CHURN_NAMESPACE = "churn"
 PORTRAITS_NAMESPACE = "portraits"
+
+# The products' own CV cut-offs, stored beside the customers' settings under these names.
+_PRODUCT_KEYS = {"x_cv": "product_x_cv", "y_cv": "product_y_cv"}
+
+Unit = Literal["customer", "product"]
+
+
+class AbcXyzCutOffs(NamedTuple):
+    """The ABC/XYZ page's saved settings: one set for customers, one for products.
+
+    Products share the ABC shares and the time bucket; they keep their own CV cut-offs, because
+    products sell far more evenly than single customers buy.
+    """
+
+    customers: AbcXyzSettings
+    products: AbcXyzSettings
+
+    @classmethod
+    def from_settings(cls, saved: dict[str, Any]) -> AbcXyzCutOffs:
+        """The cut-offs stored for a dataset; DESIGN's defaults for what is missing."""
+        customers = AbcXyzSettings.from_dict(saved)
+        products = AbcXyzSettings.from_dict(
+            {"a_share": customers.a_share, "b_share": customers.b_share,
+             "bucket": customers.bucket,
+             **{name: saved[key] for name, key in _PRODUCT_KEYS.items() if key in saved}},
+            PRODUCT_SETTINGS,
+        )
+        return cls(customers, products)
+
+    def as_settings(self) -> dict[str, Any]:
+        """What :meth:`from_settings` reads back: the customers' settings and the products'
+        CV cut-offs."""
+        return {**self.customers.as_dict(),
+                **{key: getattr(self.products, name) for name, key in _PRODUCT_KEYS.items()}}
+
+    def for_unit(self, unit: Unit) -> AbcXyzSettings:
+        """The settings that classify ``unit``."""
+        return self.customers if unit == "customer" else self.products
 
 
 @dataclass(frozen=True)
