@@ -29,6 +29,7 @@ import json
 import os
 import re
 import threading
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -409,7 +410,7 @@ class Workspace:
         return (self.path, dataset.dataset_id, dataset.version)
 
 
-def _dataset_from_row(row: dict[str, Any]) -> Dataset:
+def _dataset_from_row(row: Mapping[Hashable, Any]) -> Dataset:
     def _json(value: Any) -> dict[str, Any]:
         if value is None or (isinstance(value, float) and pd.isna(value)):
             return {}

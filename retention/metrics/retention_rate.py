@@ -32,6 +32,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from retention.cells import as_int, optional_float
+
 PERIODS = ("month", "quarter", "year")
 MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
 MAX_PERIODS = 120
@@ -200,11 +202,11 @@ def crr_by_month(
     return [
         {
             "period": row.period,
-            "start": int(row.start_customers),
-            "end": int(row.end_customers),
-            "new": int(row.new_customers),
-            "crr": None if pd.isna(row.crr) else float(row.crr),
-            "strict": None if pd.isna(row.strict) else float(row.strict),
+            "start": as_int(row.start_customers),
+            "end": as_int(row.end_customers),
+            "new": as_int(row.new_customers),
+            "crr": optional_float(row.crr),
+            "strict": optional_float(row.strict),
             "in_progress": bool(row.in_progress),
         }
         for row in frame.itertuples(index=False)
