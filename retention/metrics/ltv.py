@@ -608,4 +608,3 @@ def what_if_ltv(
     known = [part for part in parts if part is not None]
     ltv = math.prod(known) if len(known) == len(parts) else None
     return {**new, "ltv": ltv}
-
