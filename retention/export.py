@@ -76,7 +76,8 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """
     out = df.copy()
     for position in range(out.shape[1]):
-        out.isetitem(position, _neutralise_column(out.iloc[:, position]))
+        # pandas-stubs leaves Series out of isetitem's value types; pandas takes one
+        out.isetitem(position, _neutralise_column(out.iloc[:, position]))  # type: ignore[arg-type]
     if isinstance(out.columns, pd.MultiIndex):
         out.columns = pd.MultiIndex.from_tuples(
             [tuple(_neutralise_text(part) for part in key) for key in out.columns],
@@ -261,7 +262,8 @@ def _fixed_decimals(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     for position, column in enumerate(spec.columns):
         if column.kind in _DECIMAL_KINDS:
             pattern = f"{{:.{spec.decimals(column)}f}}"
-            out.isetitem(position, frame.iloc[:, position].astype(object).map(
+            # pandas-stubs leaves Series out of isetitem's value types; pandas takes one
+            out.isetitem(position, frame.iloc[:, position].astype(object).map(  # type: ignore[arg-type]
                 lambda v, p=pattern: None if pd.isna(v) else p.format(v)))
     return out
 

@@ -65,7 +65,8 @@ _PICKER_CODES = (
     "CNY", "JPY", "INR",
 )  # fmt: skip
 
-Number = Real | Decimal
+# What the formatters compute with (an int passes as a float).
+Number = float | Decimal
 
 
 @lru_cache(maxsize=32)
@@ -82,6 +83,22 @@ def _is_missing(value: object) -> bool:
         return bool(value != value)  # NaN is the only value unequal to itself
     except TypeError:  # pandas NA refuses to be a bool
         return True
+
+
+def _number(value: object) -> Number | None:
+    """``value`` as a number to compute with, None when it is missing.
+
+    The formatters are handed Python, numpy and Decimal numbers and frame cells, which
+    pandas-stubs types as any scalar pandas can hold (dates and strings too); so they take any
+    value and narrow it here. Anything else than a number raises TypeError.
+    """
+    if _is_missing(value):
+        return None
+    if isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, Real):  # numpy integers and floats register as numbers.Real
+        return float(value)
+    raise TypeError(f"Not a number to format: {value!r}.")
 
 
 def _is_symbol_or_space(char: str) -> bool:
@@ -123,16 +140,16 @@ def currency_label(code: str, locale: str = "en") -> str:
 CURRENCIES: list[tuple[str, str]] = [(code, currency_label(code)) for code in _PICKER_CODES]
 
 
-def format_money(value: Number | None, currency: str | None, locale: str = "en") -> str:
+def format_money(value: object, currency: str | None, locale: str = "en") -> str:
     """``value`` as an amount of ``currency`` (ISO code) written the ``locale`` way.
 
     ``format_money(1234.5, "USD")`` -> ``"$1,234.50"``; ``format_money(1234.5, "RUB", "ru")``
     -> ``"1 234,50 ₽"`` (no-break spaces). Without a currency the number alone, with two
     decimals. A missing value gives ``"—"``.
     """
-    if _is_missing(value):
+    value = _number(value)
+    if value is None:
         return MISSING
-    assert value is not None  # narrowed by _is_missing
     babel_locale = _parse_locale(locale)
     code = (currency or "").strip().upper()
     if not code:
@@ -150,7 +167,7 @@ def _local_sign(text: str, code: str, locale: str) -> str:
     return _space_letter_symbol(text, symbol)
 
 
-def format_money_compact(value: Number | None, currency: str | None, locale: str = "en") -> str:
+def format_money_compact(value: object, currency: str | None, locale: str = "en") -> str:
     """``value`` shortened for a metric card when it is big, else :func:`format_money`'s text.
 
     From :data:`COMPACT_FROM` (in absolute value) the amount keeps three significant digits in
@@ -159,9 +176,9 @@ def format_money_compact(value: Number | None, currency: str | None, locale: str
     never ``"$1000K"``. Smaller amounts and missing values are exactly as
     :func:`format_money` writes them. Without a currency, the number alone (``"43.4M"``).
     """
-    if _is_missing(value):
+    value = _number(value)
+    if value is None:
         return MISSING
-    assert value is not None  # narrowed by _is_missing
     if abs(float(value)) < COMPACT_FROM:
         return format_money(value, currency, locale)
     # Rounded to significant digits first: babel rounds after picking the unit, which turns
@@ -195,27 +212,27 @@ def _drop_negative_zero(value: Number, digits: int) -> Number:
     return 0 if round(value, digits) == 0 else value
 
 
-def format_count(n: Number | None, locale: str = "en") -> str:
+def format_count(n: object, locale: str = "en") -> str:
     """A whole number with the locale's grouping: ``12345`` -> ``"12,345"``; missing -> ``"—"``.
 
     Fractions are rounded to the nearest integer (half to even).
     """
-    if _is_missing(n):
+    n = _number(n)
+    if n is None:
         return MISSING
-    assert n is not None  # narrowed by _is_missing
     return format_decimal(int(round(n)), locale=_parse_locale(locale))
 
 
-def format_percent(share: Number | None, digits: int = 1, locale: str = "en") -> str:
+def format_percent(share: object, digits: int = 1, locale: str = "en") -> str:
     """A share of one as a percentage with exactly ``digits`` decimals.
 
     ``0.1234`` -> ``"12.3%"``; in ``"ru"`` -> ``"12,3 %"`` (no-break space); missing -> ``"—"``.
     """
     if digits < 0:
         raise ValueError(f"digits must be 0 or more, got {digits}.")
-    if _is_missing(share):
+    share = _number(share)
+    if share is None:
         return MISSING
-    assert share is not None  # narrowed by _is_missing
     babel_locale = _parse_locale(locale)
     pattern = babel_locale.percent_formats[None].pattern
     fraction = "." + "0" * digits if digits else ""

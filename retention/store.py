@@ -29,7 +29,7 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -430,7 +430,7 @@ _DATASET_COLUMNS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _dataset_from_row(row: dict[str, Any]) -> Dataset:
+def _dataset_from_row(row: Mapping[Hashable, Any]) -> Dataset:
     return Dataset(**{column: read(row[column]) for column, read in _DATASET_COLUMNS.items()})
 
 

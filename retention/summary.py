@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from retention import metrics
+from retention.cells import optional_int
 from retention.store import Dataset
 
 
@@ -88,7 +89,7 @@ def _ladder_and_pareto(
     counts = metrics.ladder_counts(con, dataset_id, as_of=as_of)
     share = metrics.pareto_share(con, dataset_id, as_of=as_of).iloc[0]["share"]
     return {
-        "ladder": {row.step: None if pd.isna(row.customers) else int(row.customers)
+        "ladder": {row.step: optional_int(row.customers)
                    for row in counts.itertuples()},
         "pareto_top20_share": None if pd.isna(share) else float(share),
     }

@@ -91,7 +91,8 @@ def abc_xyz_heatmap(
     by_cell = cells.set_index("cell")
     z, text, hover = [], [], []
     for abc in ABC:
-        z_row, text_row, hover_row = [], [], []
+        z_row: list[float | None] = []
+        text_row, hover_row = [], []
         for xyz in XYZ:
             row = by_cell.loc[abc + xyz]
             shown = row[columns[value]]

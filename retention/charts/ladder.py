@@ -8,9 +8,12 @@ plotly's own number formats know neither the locale's separators nor signs such 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import plotly.graph_objects as go
 
+from retention.cells import as_float, as_int, optional_float
 from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import t
 from retention.vocabulary import NEW, STEPS, step_label  # pages import step_label from here
@@ -34,12 +37,12 @@ def ladder_funnel(counts: pd.DataFrame, *, locale: str = "en") -> go.Figure:
     for row in known.itertuples():
         parts = [format_count(row.customers, locale),
                  t("{share} of buyers", share=format_percent(row.share_of_buyers, 1, locale))]
-        if not pd.isna(row.conversion):
+        if optional_float(row.conversion) is not None:
             parts.append(t("{share} of the step above",
                            share=format_percent(row.conversion, 1, locale)))
         text.append(" · ".join(parts))
         hover.append("<br>".join([
-            f"<b>{step_label(row.step)}</b>",
+            f"<b>{step_label(str(row.step))}</b>",
             t("Customers who reached this step: {n}", n=format_count(row.customers, locale)),
             t("Share of all buyers: {share}",
               share=format_percent(row.share_of_buyers, 1, locale)),
@@ -78,7 +81,7 @@ def comeback_chart(comeback: pd.DataFrame, *, locale: str = "en") -> go.Figure:
     figure = go.Figure()
     for days, rows in comeback.groupby("days", sort=True):
         hover = [
-            t("New in {month}: {n} customers", month=row.cohort_month.strftime("%Y-%m"),
+            t("New in {month}: {n} customers", month=f"{row.cohort_month:%Y-%m}",
               n=format_count(row.new_customers, locale))
             + "<br>" + (
                 t("Ordered again within {days} days: {share} ({back})", days=days,
@@ -92,7 +95,7 @@ def comeback_chart(comeback: pd.DataFrame, *, locale: str = "en") -> go.Figure:
             x=rows["cohort_month"],
             y=[None if pd.isna(v) else float(v) * 100 for v in rows["share"]],
             mode="lines+markers", name=t("within {days} days", days=days),
-            line={"color": _WINDOW_COLOURS.get(int(days))},
+            line={"color": _WINDOW_COLOURS.get(as_int(days))},
             customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         ))
     figure.update_layout(
@@ -147,7 +150,7 @@ def pareto_chart(
 
     ``curve``: :func:`retention.metrics.pareto.pareto_curve`.
     """
-    def describe(row) -> str:
+    def describe(row: Any) -> str:  # an itertuples row: pandas has no type for one
         return t("The best {share} of customers ({n}) brought {revenue_share} of net revenue "
                  "({money})", share=format_percent(row.customer_share, 1, locale),
                  n=format_count(row.rank, locale),
@@ -170,7 +173,7 @@ def pareto_chart(
     if not cut.empty and not pd.isna(cut["revenue_share"].iloc[0]):
         row = next(cut.itertuples())
         figure.add_trace(go.Scatter(
-            x=[row.customer_share * 100], y=[float(row.revenue_share) * 100],
+            x=[as_float(row.customer_share) * 100], y=[as_float(row.revenue_share) * 100],
             mode="markers+text", name=t("Top 20%"), marker={"color": _CUT_COLOUR, "size": 10},
             text=[format_percent(row.revenue_share, 1, locale)], textposition="bottom right",
             customdata=[describe(row)], hovertemplate="%{customdata}<extra></extra>",

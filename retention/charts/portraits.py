@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from babel.numbers import format_decimal
 
+from retention.cells import as_int
 from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import t
 from retention.vocabulary import STEPS, feature_label, step_label  # pages use charts.feature_label
@@ -70,7 +71,7 @@ def portrait_profiles(
         clipped = z.clip(-PROFILE_LIMIT, PROFILE_LIMIT)
         figure.add_trace(go.Scatter(
             x=labels, y=clipped, name=str(name), mode="lines+markers",
-            line={"color": portrait_colour(int(portrait)), "width": 2.5},
+            line={"color": portrait_colour(as_int(portrait)), "width": 2.5},
             marker={"size": 9, "symbol": ["circle-open" if abs(v) > PROFILE_LIMIT else "circle"
                                           for v in z]},
             customdata=hover, hovertemplate="%{customdata}<extra></extra>",
@@ -101,7 +102,7 @@ def portrait_map(
     for (portrait, name), rows in projection.groupby(["portrait", "name"], sort=True):
         figure.add_trace(go.Scattergl(
             x=rows["pc1"], y=rows["pc2"], mode="markers", name=str(name),
-            marker={"color": portrait_colour(int(portrait)), "size": 5, "opacity": 0.6},
+            marker={"color": portrait_colour(as_int(portrait)), "size": 5, "opacity": 0.6},
             customdata=rows["customer_id"],
             hovertemplate=f"<b>{name}</b><br>" + t("Customer") + ": %{customdata}<extra></extra>",
         ))

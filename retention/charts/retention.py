@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from retention.cells import optional_float
 from retention.formatting import format_count, format_money, format_percent
 from retention.i18n import t
 
@@ -64,9 +65,8 @@ def _period_hover(row: pd.Series, locale: str) -> str:
 
 def _share(percent: object) -> float | None:
     """A percentage as a share of 1 for format_percent; None stays None."""
-    if percent is None or pd.isna(percent):
-        return None
-    return float(percent) / 100  # type: ignore[arg-type]
+    value = optional_float(percent)
+    return None if value is None else value / 100
 
 
 def crr_chart(periods: pd.DataFrame, *, period: str = "month", locale: str = "en") -> go.Figure:

@@ -11,6 +11,7 @@ import os
 import sys
 import time
 
+import duckdb
 import pandas as pd
 
 from retention.i18n import t
@@ -19,10 +20,11 @@ from retention.ingest.reader import ReadOptions
 from retention.ingest.report import LoadReport
 from retention.ingest.source import PreparedSource
 from retention.ingest.validate import Checks, Plan
-from retention.store import DATA_TABLES, Workspace
+from retention.store import DATA_TABLES, Dataset, Workspace
 
 
-def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, mode: str,
+def commit_load(ws: Workspace, con: duckdb.DuckDBPyConnection, src: PreparedSource, dataset: str,
+            target: Dataset | None, mode: str,
             opts: ReadOptions, roles: dict[str, str], plan: Plan, checks: Checks,
             currency: str | None, load_key: str) -> LoadReport:
     """Write the load. The dataset keeps the file's own hash; the load record keeps
@@ -51,7 +53,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
                referred_by, nps, share_of_wallet, attributes
         from canon where not ({bad_condition})
     """)
-    if not con.execute("select count(*) from load_rows").fetchone()[0]:
+    if not con.execute("select count(*) from load_rows").fetchall()[0][0]:
         summary = _reject_summary(con)
         first = summary.iloc[0] if not summary.empty else None
         detail = "" if first is None else t(
@@ -68,7 +70,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
                 " currency) values (?, ?, ?, ?, ?, ?) returning dataset_id",
                 [dataset, src.original_name, src.sha256, json.dumps(roles),
                  json.dumps(opts.as_dict()), currency],
-            ).fetchone()[0]
+            ).fetchall()[0][0]
         else:
             dataset_id = target.dataset_id
             if mode == "replace":
@@ -85,7 +87,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
         loaded, rejected = con.execute(
             "select (select count(*) from load_rows), (select count(distinct line)"
             " from load_rejects)"
-        ).fetchone()
+        ).fetchall()[0]
         loaded -= skipped
         version = con.execute(
             "update datasets set version = version + ?, source_name = ?, file_hash = ?,"
@@ -95,7 +97,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
             " updated_at = current_timestamp where dataset_id = ? returning version",
             [0 if target is None else 1, src.original_name, src.sha256, json.dumps(roles),
              json.dumps(opts.as_dict()), currency, dataset_id, dataset_id, dataset_id],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         con.execute(
             "insert into loads (dataset_id, version, file_hash, source_name, mode, rows_loaded,"
             " rows_rejected, rows_skipped) values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,7 +111,7 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
     stats = con.execute(
         "select count(distinct customer_id), count(distinct order_key) filter (where not"
         " is_return), count(*) filter (where is_return) from load_new"
-    ).fetchone()
+    ).fetchall()[0]
     final_currency = ws.dataset(int(dataset_id)).currency
     return LoadReport(
         dataset=dataset, dataset_id=int(dataset_id), version=int(version),
@@ -120,7 +122,9 @@ def commit_load(ws: Workspace, con, src: PreparedSource, dataset: str, target, m
     )
 
 
-def _insert_transactions(con, dataset_id: int, append: bool, has_order_id: bool) -> int:
+def _insert_transactions(
+    con: duckdb.DuckDBPyConnection, dataset_id: int, append: bool, has_order_id: bool
+) -> int:
     """Insert this load's rows; on append skip those already in the dataset. Returns skipped."""
     columns = ("customer_id, date, amount, is_return, order_key, order_id, product, category,"
                " quantity, unit_price, cost, channel, store")
@@ -142,9 +146,9 @@ def _insert_transactions(con, dataset_id: int, append: bool, has_order_id: bool)
         f"insert into transactions (dataset_id, line, {columns})"
         f" select ?, line, {columns} from load_new", [dataset_id]
     )
-    return con.execute(
+    return int(con.execute(
         "select (select count(*) from load_rows) - (select count(*) from load_new)"
-    ).fetchone()[0]
+    ).fetchall()[0][0])
 
 
 _CUSTOMER_COLUMNS = ("gender", "birth_date", "age", "city", "region", "signup_date", "email",
@@ -152,7 +156,7 @@ _CUSTOMER_COLUMNS = ("gender", "birth_date", "age", "city", "region", "signup_da
                      "share_of_wallet", "attributes")
 
 
-def _merge_customers(con, dataset_id: int) -> None:
+def _merge_customers(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     """Customer attributes: the latest non-empty value per customer wins (this load's over
     earlier loads')."""
     latest = ", ".join(
@@ -174,7 +178,7 @@ def _merge_customers(con, dataset_id: int) -> None:
     )
 
 
-def _reject_summary(con) -> pd.DataFrame:
+def _reject_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rejects of this load grouped by reason and column, with the first example of each."""
     return con.execute("""
         select reason, header as "column", count(*) as rows,

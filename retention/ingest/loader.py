@@ -28,6 +28,7 @@ from retention.ingest.commit import commit_load
 from retention.ingest.errors import IngestError
 from retention.ingest.reader import (
     ReadOptions,
+    Staged,
     column_ref,
     excel_cell_text,
     excel_sheets,
@@ -201,7 +202,7 @@ def _sample_width(src: PreparedSource, options: ReadOptions) -> int:
     return max(sniff.modal_width(rows[:1000]), 1)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, src: PreparedSource, options: ReadOptions):
+def _stage(con: duckdb.DuckDBPyConnection, src: PreparedSource, options: ReadOptions) -> Staged:
     width = _sample_width(src, options) if src.kind == "text" else 0
     return stage_file(con, src, options, table="stage", width=width)
 
@@ -245,7 +246,8 @@ def inspect_file(path: str | Path, name: str | None = None,
         date_formats = sniff.date_candidates(samples.get(date_header, [])) if date_header else []
         amount_header = mapping.get("amount") or mapping.get("unit_price")
         currency = sniff.detect_currency(
-            [amount_header] if amount_header else [], samples.get(amount_header, [])
+            [amount_header] if amount_header else [],
+            samples.get(amount_header, []) if amount_header else [],
         )
         return Inspection(
             name=src.original_name, kind=src.kind, size=src.size, sha256=src.sha256,
@@ -383,13 +385,13 @@ def _exists(dataset: str) -> IngestError:
     )
 
 
-def _already_loaded(ws: Workspace, ds, started: float) -> LoadReport:
+def _already_loaded(ws: Workspace, ds: Dataset, started: float) -> LoadReport:
     stats = ws.cursor().execute(
         "select count(distinct customer_id),"
         " count(distinct order_key) filter (where not is_return),"
         " count(*) filter (where is_return)"
         " from transactions where dataset_id = ?", [ds.dataset_id],
-    ).fetchone()
+    ).fetchall()[0]
     return LoadReport(
         dataset=ds.name, dataset_id=ds.dataset_id, version=ds.version,
         rows_loaded=0, rows_rejected=0, customers=int(stats[0]), orders=int(stats[1]),
@@ -401,7 +403,7 @@ def _already_loaded(ws: Workspace, ds, started: float) -> LoadReport:
     )
 
 
-def _dataset_row(ws: Workspace, name: str):
+def _dataset_row(ws: Workspace, name: str) -> Dataset | None:
     row = ws.cursor().execute("select dataset_id from datasets where name = ?", [name]).fetchone()
     return None if row is None else ws.dataset(int(row[0]))
 

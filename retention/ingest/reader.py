@@ -83,7 +83,10 @@ def stage_file(
     return _finish(con, table, width, options)
 
 
-def _stage_delimited(con, src: PreparedSource, options: ReadOptions, table: str, width: int):
+def _stage_delimited(
+    con: duckdb.DuckDBPyConnection, src: PreparedSource, options: ReadOptions, table: str,
+    width: int,
+) -> None:
     columns = ", ".join(f"'{column_ref(i)}': 'varchar'" for i in range(width))
     quote = options.quote or ""
     # DuckDB's parallel reader cannot pad short lines (null_padding) in a file whose quoted
@@ -146,7 +149,9 @@ def _stage_delimited(con, src: PreparedSource, options: ReadOptions, table: str,
     con.execute("drop table raw_records")
 
 
-def _stage_whitespace(con, src: PreparedSource, table: str, width: int):
+def _stage_whitespace(
+    con: duckdb.DuckDBPyConnection, src: PreparedSource, table: str, width: int
+) -> None:
     # one record per physical line (empty lines come through as NULL, keeping numbers exact)
     cols = ", ".join(f"parts[{i + 1}] as {column_ref(i)}" for i in range(width))
     try:
@@ -175,7 +180,7 @@ def _stage_whitespace(con, src: PreparedSource, table: str, width: int):
         ) from exc
 
 
-def _stage_parquet(con, src: PreparedSource, table: str) -> list[str]:
+def _stage_parquet(con: duckdb.DuckDBPyConnection, src: PreparedSource, table: str) -> list[str]:
     try:
         described = con.execute(
             "describe select * from read_parquet(?)", [str(src.path)]
@@ -254,7 +259,9 @@ def excel_cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _stage_excel(con, src: PreparedSource, options: ReadOptions, table: str) -> int:
+def _stage_excel(
+    con: duckdb.DuckDBPyConnection, src: PreparedSource, options: ReadOptions, table: str
+) -> int:
     rows = read_excel_rows(src.path, options.sheet)
     width = max((len(r) for r in rows), default=0)
     # Cells become text so the same validation serves every format; a sheet holds at most
@@ -286,10 +293,11 @@ def _stage_excel(con, src: PreparedSource, options: ReadOptions, table: str) -> 
 
 
 def _finish(
-    con, table: str, width: int, options: ReadOptions, fixed_headers: list[str] | None = None
+    con: duckdb.DuckDBPyConnection, table: str, width: int, options: ReadOptions,
+    fixed_headers: list[str] | None = None,
 ) -> Staged:
     """Drop title lines, take the header row off, and name the columns."""
-    if con.execute(f"select count(*) from {table}").fetchone()[0] == 0:
+    if con.execute(f"select count(*) from {table}").fetchall()[0][0] == 0:
         raise IngestError(t("The file is empty: there is nothing to load."))
     skip = max(int(options.skip_rows), 0)
     header_row = None
@@ -304,13 +312,13 @@ def _finish(
     elif options.header:
         header_row = con.execute(
             f"select * exclude (line, overflow) from {table} where line = ?", [start_line]
-        ).fetchone()
+        ).fetchall()[0]
         headers = _unique_headers([("" if v is None else str(v).strip()) for v in header_row])
     else:
         headers = [f"column{i + 1}" for i in range(width)]
     keep_from = start_line + (1 if header_row is not None else 0)
     con.execute(f"delete from {table} where line < ?", [keep_from])
-    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     if rows == 0:
         raise IngestError(
             t("The file has a header row but no data rows below it: there is nothing to load.")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+import duckdb
+
 from retention.i18n import t
 from retention.ingest import sniff
 from retention.ingest.errors import IngestError
@@ -35,7 +37,9 @@ class Plan:
     all_columns: list[str] = field(default_factory=list)
 
 
-def make_plan(con, headers: list[str], roles: dict[str, str], opts: ReadOptions) -> Plan:
+def make_plan(
+    con: duckdb.DuckDBPyConnection, headers: list[str], roles: dict[str, str], opts: ReadOptions
+) -> Plan:
     columns = {role: column_ref(headers.index(h)) for role, h in roles.items()}
     plan = Plan(columns=columns, headers=dict(roles), decimal=opts.decimal, date_formats={},
                  all_columns=[column_ref(i) for i in range(len(headers))])
@@ -50,7 +54,7 @@ def make_plan(con, headers: list[str], roles: dict[str, str], opts: ReadOptions)
     return plan
 
 
-def _create_macros(con) -> None:
+def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""
         create or replace temp macro num_clean(v, noise) as
             regexp_replace(trim(v), noise, '', 'gi')
@@ -106,7 +110,9 @@ def _date_params(fmt: sniff.DateFormat) -> dict[str, Any]:
     return {"formats": list(fmt.strptime) or ["%Y-%m-%d"], "serial": fmt.key == "excel_serial"}
 
 
-def _choose_date_format(con, col: str, header: str, warnings: list[str]) -> sniff.DateFormat:
+def _choose_date_format(
+    con: duckdb.DuckDBPyConnection, col: str, header: str, warnings: list[str]
+) -> sniff.DateFormat:
     """The format that parses the most values of the whole column (not just the sample)."""
     sample = [r[0] for r in con.execute(
         f"select {col} from stage where nullif(trim({col}), '') is not null limit 500"
@@ -123,7 +129,7 @@ def _choose_date_format(con, col: str, header: str, warnings: list[str]) -> snif
         params = _date_params(fmt)
         n = con.execute(
             f"select count(parse_date({col}, $formats, $serial)) from stage", params
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         counts[key] = n
         if best is None or n > best[0]:
             best = (n, fmt)
@@ -176,7 +182,7 @@ def _raw(plan: Plan, role: str) -> str:
     return f"{col}" if col else "null::varchar"
 
 
-def build_canonical(con, plan: Plan) -> None:
+def build_canonical(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """Temp table ``canon``: every staged row with raw and parsed values of every role."""
     parsed = ",\n".join(
         f"{_role_expr(plan, r.name)} as {r.name}, {_raw(plan, r.name)} as raw_{r.name}"
@@ -221,7 +227,7 @@ class Checks:
     warnings: list[str]
 
 
-def check_rows(con, plan: Plan, now: datetime) -> Checks:
+def check_rows(con: duckdb.DuckDBPyConnection, plan: Plan, now: datetime) -> Checks:
     """Which rows are rejected and why; stop the load when a required column is mostly bad."""
     h = plan.headers
     derived = "amount" not in plan.columns
@@ -250,14 +256,14 @@ def check_rows(con, plan: Plan, now: datetime) -> Checks:
             ("amount is null and nullif(trim(raw_amount), '') is not null", h["amount"],
              "raw_amount", t("the amount is not a number")),
         ]
-    total = con.execute("select count(*) from canon").fetchone()[0]
+    total = con.execute("select count(*) from canon").fetchall()[0][0]
     if total == 0:
         raise IngestError(t("The file has no data rows: there is nothing to load."))
     for role, what in (("date", t("dates")), ("amount", t("numbers"))):
         header = h.get(role) or h.get("unit_price")
         bad = con.execute(
             f"select count(*) from canon where {role} is null"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if bad > MOSTLY_BAD * total:
             examples = con.execute(
                 f"select line, raw_{role if role == 'date' or not derived else 'unit_price'}"
@@ -274,14 +280,14 @@ def check_rows(con, plan: Plan, now: datetime) -> Checks:
     return Checks(rejects_sql=rules, warnings=_warnings(con, plan, now))
 
 
-def _warnings(con, plan: Plan, now: datetime) -> list[str]:
+def _warnings(con: duckdb.DuckDBPyConnection, plan: Plan, now: datetime) -> list[str]:
     warnings = list(plan.warnings)
     # "after today" by whole days: the default as-of date is at most today, and a day counts
     # whole, so a row dated later today is in today's numbers, not in the future.
     tomorrow = datetime.combine(now.date() + timedelta(days=1), time())
     future = con.execute(
         "select count(*), list(line order by line)[1:3] from canon where date >= ?", [tomorrow]
-    ).fetchone()
+    ).fetchall()[0]
     if future[0]:
         warnings.append(
             t("{n} rows are dated after today ({today}), e.g. lines {lines}. They are loaded, "
@@ -293,7 +299,7 @@ def _warnings(con, plan: Plan, now: datetime) -> list[str]:
     dupes = con.execute(
         "select count(*), list(line || ' = line ' || first_copy order by line)[1:3]"
         " from canon where line <> first_copy"
-    ).fetchone()
+    ).fetchall()[0]
     if dupes[0]:
         warnings.append(
             t("{n} rows repeat an earlier row exactly ({examples}). They were kept: the same "
@@ -310,7 +316,7 @@ def _warnings(con, plan: Plan, now: datetime) -> list[str]:
             f"select count(*), list(line order by line)[1:3], list(raw_{role.name} order by line)"
             f"[1:3] from canon where {role.name} is null"
             f" and nullif(trim(raw_{role.name}), '') is not null"
-        ).fetchone()
+        ).fetchall()[0]
         if bad[0]:
             shown = "; ".join(f"line {ln}: {v!r}" for ln, v in zip(bad[1], bad[2], strict=False))
             warnings.append(
@@ -321,7 +327,7 @@ def _warnings(con, plan: Plan, now: datetime) -> list[str]:
     return warnings
 
 
-def column_sample(con, plan: Plan, role: str) -> list[str]:
+def column_sample(con: duckdb.DuckDBPyConnection, plan: Plan, role: str) -> list[str]:
     if role not in plan.columns:
         return []
     return [r[0] for r in con.execute(

@@ -132,7 +132,7 @@ def quarter_ends(as_of: dt.date, count: int = TREND_QUARTERS) -> list[dt.date]:
     ``quarter_ends(date(2026, 10, 31))`` -> [2025-12-31, 2026-03-31, 2026-06-30, 2026-09-30].
     """
     month = (as_of.month - 1) // 3 * 3 + 3  # the last month of as_of's quarter
-    ends = []
+    ends: list[dt.date] = []
     year = as_of.year
     while len(ends) < count:
         end = dt.date(year, month, calendar.monthrange(year, month)[1])

@@ -104,7 +104,10 @@ class LadderThresholds:
             try:
                 if isinstance(default, int) and value != int(value):
                     continue  # 4.5 orders is not a setting anyone chose
-                chosen = cls(**{**chosen.as_dict(), name: type(default)(value)})
+                # each value has its field's type (type(default)); mypy cannot pair a keyword
+                # with its field's type, so the keywords go as Any
+                values: dict[str, Any] = {**chosen.as_dict(), name: type(default)(value)}
+                chosen = cls(**values)
             except (ValueError, OverflowError):
                 continue
         return chosen

@@ -35,12 +35,14 @@ steps to see what moving a customer up is worth, not as a forecast for today's m
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from retention import provenance
+from retention.cells import optional_float
 from retention.metrics.cohorts import cohort_matrix
 from retention.metrics.ladder import LadderThresholds, customer_steps
 from retention.metrics.retention_rate import crr_by_period
@@ -577,10 +579,11 @@ def what_if_ltv(
     """
     if factor not in WHAT_IF_FACTORS:
         raise ValueError(f"factor must be one of {', '.join(WHAT_IF_FACTORS)}; got {factor!r}.")
-    new = {name: _known(factors.get(name)) for name in WHAT_IF_FACTORS}
+    new = {name: optional_float(factors.get(name)) for name in WHAT_IF_FACTORS}
     scale = 1 + change_percent / 100
-    if new[factor] is not None:
-        new[factor] = new[factor] * scale
+    changed = new[factor]
+    if changed is not None:
+        new[factor] = changed * scale
     if factor == "margin" and new["margin"] is not None:
         new["margin"] = min(new["margin"], 1.0)
     if factor == "retention" and new["retention"] is not None:
@@ -591,13 +594,6 @@ def what_if_ltv(
     if factor == "lifetime_months" and new["lifetime_months"] is not None:
         new["lifetime_months"] = min(new["lifetime_months"], float(MAX_LIFETIME_MONTHS))
     parts = [new["avg_check"], new["purchases_per_month"], new["margin"], new["lifetime_months"]]
-    ltv = None
-    if all(part is not None for part in parts):
-        ltv = parts[0] * parts[1] * parts[2] * parts[3]  # type: ignore[operator]
+    known = [part for part in parts if part is not None]
+    ltv = math.prod(known) if len(known) == len(parts) else None
     return {**new, "ltv": ltv}
-
-
-def _known(value: object) -> float | None:
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
-        return None
-    return float(value)  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from retention import provenance
+from retention.cells import as_int, optional_float
 from retention.sql import as_dates
 
 PERIODS = ("month", "quarter", "year")
@@ -204,11 +205,11 @@ def crr_by_month(
     return [
         {
             "period": row.period,
-            "start": int(row.start_customers),
-            "end": int(row.end_customers),
-            "new": int(row.new_customers),
-            "crr": None if pd.isna(row.crr) else float(row.crr),
-            "strict": None if pd.isna(row.strict) else float(row.strict),
+            "start": as_int(row.start_customers),
+            "end": as_int(row.end_customers),
+            "new": as_int(row.new_customers),
+            "crr": optional_float(row.crr),
+            "strict": optional_float(row.strict),
             "in_progress": bool(row.in_progress),
         }
         for row in frame.itertuples(index=False)

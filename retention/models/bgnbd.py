@@ -32,6 +32,7 @@ from retention.models.base import (
     as_array,
     distinct_rows,
     dot,
+    weighted_counts,
 )
 
 
@@ -196,7 +197,7 @@ class _Collapsed:
                                       w[~once])
         x_rep, self.t_x_rep, self.T_rep = (np.ascontiguousarray(keys[:, i]) for i in range(3))
         self.x_values, self.x_index = np.unique(x_rep, return_inverse=True)
-        self.w_by_x = np.bincount(self.x_index, weights=self.w_rep, minlength=len(self.x_values))
+        self.w_by_x = weighted_counts(self.x_index, self.w_rep, len(self.x_values))
         self.x_rep = x_rep
         self.rows = len(self.T_once) + len(self.x_rep)
 
@@ -238,7 +239,7 @@ class _Collapsed:
         grad[1] -= dot((w1 * rx), (1.0 / (alpha + self.T_rep))) + dot(
             (ws * rx), (1.0 / (alpha + self.t_x_rep)))
         grad[2] += float(np.sum(ws)) / a
-        grad[3] -= dot(np.bincount(self.x_index, weights=ws, minlength=len(inv_bx)), inv_bx)
+        grad[3] -= dot(weighted_counts(self.x_index, ws, len(inv_bx)), inv_bx)
 
         n = self.total_weight
         params = np.array([r, alpha, a, b])
@@ -249,4 +250,4 @@ def _group_sum(keys: FloatArray, weights: FloatArray) -> tuple[FloatArray, Float
     """Distinct rows of ``keys`` (n × k, or n) with the summed ``weights`` of each."""
     columns = 1 if keys.ndim == 1 else keys.shape[1]
     rows, inverse = distinct_rows(keys.reshape(len(weights), columns))
-    return rows, np.bincount(inverse, weights=weights, minlength=len(rows))
+    return rows, weighted_counts(inverse, weights, len(rows))

@@ -118,7 +118,7 @@ def risk_group(
     repeat_purchases: pd.Series | np.ndarray,
     net_revenue: pd.Series | np.ndarray,
     thresholds: RiskThresholds = RiskThresholds(),
-) -> pd.Categorical:
+) -> pd.Categorical[str]:
     """Each customer's churn-risk group key, as a categorical whose categories are the
     :data:`RISK_GROUPS` keys in order (cheap to hold and group for millions of customers).
 
@@ -150,7 +150,7 @@ def risk_group(
     keys = [group.key for group in RISK_GROUPS]
     codes = np.select([c for c, _ in rules], [keys.index(k) for _, k in rules],
                       default=keys.index("active"))
-    return pd.Categorical.from_codes(codes, categories=keys)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(keys))
 
 
 # -- fitting ------------------------------------------------------------------------------------
@@ -307,7 +307,7 @@ def customer_scores(
         spend = np.full(len(out), np.nan)
         basis = np.full(len(out), 2)
     out["spend_per_purchase"] = spend
-    out["spend_basis"] = pd.Categorical.from_codes(basis, categories=SPEND_BASES)
+    out["spend_basis"] = pd.Categorical.from_codes(basis, categories=pd.Index(SPEND_BASES))
 
     monthly, discounted = _monthly_purchases(bg, x, t_x, T, value)
     out["purchases_in_horizon"] = monthly[inverse]

@@ -22,7 +22,14 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from retention.i18n import t
-from retention.models.base import FloatArray, MaximumLikelihoodModel, ModelFitError, as_array, dot
+from retention.models.base import (
+    FloatArray,
+    MaximumLikelihoodModel,
+    ModelFitError,
+    as_array,
+    dot,
+    weighted_counts,
+)
 
 
 class GammaGammaModel(MaximumLikelihoodModel):
@@ -89,7 +96,7 @@ class _SpendData:
 
     def __init__(self, x: FloatArray, m: FloatArray, w: FloatArray) -> None:
         self.x_values, self.x_index = np.unique(x, return_inverse=True)
-        self.w_by_x = np.bincount(self.x_index, weights=w, minlength=len(self.x_values))
+        self.w_by_x = weighted_counts(self.x_index, w, len(self.x_values))
         self.w = w
         self.x = x
         self.total_weight = float(np.sum(w))
