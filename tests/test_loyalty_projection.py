@@ -11,7 +11,7 @@ import pytest
 from retention.ingest import load_file
 from retention.loyalty import LoyaltyProgramme
 from retention.loyalty.baseline import Baseline, dataset_baseline
-from retention.loyalty.projection import break_even_retention_uplift, project
+from retention.loyalty.projection import break_even_retention_uplift, project, sensitivity
 from retention.metrics import ltv_today
 from tests.ingest_helpers import fresh_workspace, write
 from tests.test_loyalty_replay import YEAR
@@ -162,3 +162,26 @@ def test_baseline_from_the_dataset(tmp_path):
     # S = net revenue in L / orders in L = (1160.89 − 50.50) / 6
     assert baseline.avg_check == pytest.approx(1110.39 / 6)
     assert baseline.margin == 0.3
+
+
+def test_sensitivity_moves_one_assumption_at_a_time():
+    tornado = sensitivity(SHOP, POINTS, SHOP_REDEEMABLE)
+    assert set(tornado["assumption"]) == {
+        "active_customers", "new_customers_per_month", "avg_check", "purchases_per_month",
+        "monthly_retention", "margin", "redeemable_share", "retention_uplift",
+        "frequency_uplift", "check_uplift", "breakage", "fixed_monthly_cost"}
+    rows = tornado.set_index("assumption")
+    # breakage 0.2 ± 0.1; monthly retention 0.87 ± 0.02; the check ± 20% of 73
+    assert (rows.loc["breakage", "low"], rows.loc["breakage", "high"]) == pytest.approx((0.1, 0.3))
+    assert rows.loc["breakage", "profit_high"] == pytest.approx(project(
+        SHOP, replace(POINTS, breakage=Decimal("0.3")), SHOP_REDEEMABLE).incremental_profit)
+    assert (rows.loc["monthly_retention", "low"], rows.loc["monthly_retention", "high"]) == (
+        pytest.approx((0.85, 0.89)))
+    assert rows.loc["avg_check", "profit_low"] == pytest.approx(project(
+        replace(SHOP, avg_check=73 * 0.8), POINTS, SHOP_REDEEMABLE).incremental_profit)
+    # more retention pays, a bigger fixed cost does not
+    assert rows.loc["retention_uplift", "profit_high"] > rows.loc["retention_uplift", "profit_low"]
+    assert rows.loc["fixed_monthly_cost", "profit_high"] < rows.loc["fixed_monthly_cost",
+                                                                    "profit_low"]
+    swings = (tornado["profit_high"] - tornado["profit_low"]).abs().tolist()
+    assert swings == sorted(swings, reverse=True)

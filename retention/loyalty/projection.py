@@ -27,7 +27,9 @@ Floats are fine here: these are expectations under assumptions, not money counte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 from scipy.optimize import brentq
@@ -43,6 +45,21 @@ PROJECTION_COLUMNS = (
 )
 # The fields of each month in the command line's JSON: DESIGN §7's, then the cost and
 # population detail that makes each month's incremental profit add up.
+SENSITIVITY_COLUMNS = ("assumption", "value", "low", "high", "profit_low", "profit_high")
+SENSITIVITY_SHARE = 0.2
+# Assumptions that are shares or effects (often zero) move by a fixed step, not a share of
+# themselves: (step, lowest, highest) — the ranges the baseline and the programme accept.
+_STEPS = {
+    "monthly_retention": (0.02, 0.0, 1.0),
+    "retention_uplift": (0.01, -1.0, 1.0),
+    "frequency_uplift": (0.05, -1.0, 10.0),
+    "check_uplift": (0.05, -1.0, 10.0),
+    "breakage": (0.1, 0.0, 1.0),
+}
+_BASELINE_MOVES = ("active_customers", "new_customers_per_month", "avg_check",
+                   "purchases_per_month", "monthly_retention", "margin")
+_PROGRAMME_MOVES = ("retention_uplift", "frequency_uplift", "check_uplift", "breakage",
+                    "fixed_monthly_cost")
 JSON_MONTH_FIELDS = (
     "month", "revenue_with", "revenue_without", "reward_cost", "fixed_cost",
     "incremental_profit", "cumulative_incremental_profit", "welcome_cost", "birthday_cost",
@@ -178,6 +195,59 @@ def break_even_retention_uplift(
         # no sign change inside the half-open interval (a root at 1 − r itself is outside)
         return None
     return float(brentq(profit, 0.0, ceiling, xtol=1e-15, maxiter=200))
+
+
+def sensitivity(
+    baseline: Baseline, programme: LoyaltyProgramme, redeemable_share: float,
+    share: float = SENSITIVITY_SHARE,
+) -> pd.DataFrame:
+    """The horizon's incremental profit when one assumption moves down and up, the others as
+    set: the tornado chart's bars.
+
+    Monthly retention moves by ± 0.02, retention_uplift by ± 0.01, frequency_uplift and
+    check_uplift by ± 0.05, breakage by ± 0.1, each kept in its range; every other baseline
+    value, the redeemable share and fixed_monthly_cost by ± ``share`` of itself (the margin at
+    most 1). Columns: assumption (the parameter's name, or ``redeemable_share``), value (as
+    set), low, high (the moved values), profit_low, profit_high; the widest swing first.
+    """
+    require_known(baseline)
+
+    def moved(name: str, value: float) -> tuple[float, float]:
+        if name in _STEPS:
+            step, lowest, highest = _STEPS[name]
+            return max(value - step, lowest), min(value + step, highest)
+        high = value * (1 + share)
+        return value * (1 - share), min(high, 1.0) if name == "margin" else high
+
+    def profit(changed: Baseline, programme: LoyaltyProgramme, reward: float) -> float:
+        return project(changed, programme, reward).incremental_profit
+
+    rows = []
+    for name in _BASELINE_MOVES:
+        value = float(getattr(baseline, name))
+        low, high = moved(name, value)
+        rows.append((name, value, low, high,
+                     profit(replace(baseline, **{name: low}), programme, redeemable_share),
+                     profit(replace(baseline, **{name: high}), programme, redeemable_share)))
+    low, high = moved("redeemable_share", redeemable_share)
+    rows.append(("redeemable_share", redeemable_share, low, high,
+                 profit(baseline, programme, low), profit(baseline, programme, high)))
+    for name in _PROGRAMME_MOVES:
+        value = float(getattr(programme, name))
+        low, high = moved(name, value)
+        rows.append((name, value, low, high,
+                     profit(baseline, _with(programme, name, low), redeemable_share),
+                     profit(baseline, _with(programme, name, high), redeemable_share)))
+    frame = pd.DataFrame.from_records(rows, columns=list(SENSITIVITY_COLUMNS))
+    swing = (frame["profit_high"] - frame["profit_low"]).abs()
+    order = swing.sort_values(ascending=False, kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def _with(programme: LoyaltyProgramme, name: str, value: float) -> LoyaltyProgramme:
+    """``programme`` with one number changed (taken by its shortest decimal spelling)."""
+    changes: dict[str, Any] = {name: Decimal(repr(value))}
+    return replace(programme, **changes)
 
 
 def _months(inputs: _Inputs, uplift: float) -> pd.DataFrame:
