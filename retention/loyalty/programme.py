@@ -16,7 +16,9 @@ with a gift after 50 stamps, the gift costing 100; 2% cashback; and three tiers 
 1,000 a year 3%, from 5,000 a year 5%. The first three give back 2% of qualifying spend, so
 they differ only in who reaches a reward: the gift cost of 100 is 2% of the 5,000 it takes to
 fill a card. Thresholds are in the dataset's currency; scale them for a currency whose unit is
-small (so'm, ₮). Breakage defaults to 20%, the low end of what retail reports; every
+small (so'm, ₮). Half the customers join, the most active first (the realistic, pessimistic
+case: heavy buyers collect rewards on purchases they would have made anyway). Breakage
+defaults to 20%, the low end of what retail reports; every
 behaviour change defaults to zero — the often-quoted "+5 points of retention" is context,
 not a default.
 """
