@@ -18,9 +18,8 @@ they differ only in who reaches a reward: the gift cost of 100 is 2% of the 5,00
 fill a card. Thresholds are in the dataset's currency; scale them for a currency whose unit is
 small (so'm, ₮). Half the customers join, the most active first (the realistic, pessimistic
 case: heavy buyers collect rewards on purchases they would have made anyway). Breakage
-defaults to 20%, the low end of what retail reports; every
-behaviour change defaults to zero — the often-quoted "+5 points of retention" is context,
-not a default.
+defaults to 20%, the low end of what retail reports; every behaviour change defaults to zero
+— the often-quoted "+5 points of retention" is context, not a default.
 """
 
 from __future__ import annotations
