@@ -97,9 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
     summary = _dataset_command(
         commands, "summary", "headline numbers of a dataset as JSON", day_option="--as-of",
-        day_help="as-of date YYYY-MM-DD (default: the last transaction date not after today)")
-    summary.add_argument("--window-days", type=int, default=90,
-                         help="activity window W in days (default 90)")
+        day_help=AS_OF_HELP, window_help="activity window W in days (default 90)")
     summary.set_defaults(run=_summary)
 
     fit = _dataset_command(
@@ -118,14 +116,10 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--seed", type=int, default=42)
     sample.set_defaults(run=_sample)
 
-    loyalty = commands.add_parser("loyalty", help="replay and project a loyalty programme")
-    loyalty.add_argument("--dataset", required=True)
-    loyalty.add_argument("--db")
-    loyalty.add_argument("--as-of", type=dt.date.fromisoformat,
-                         help="as-of date YYYY-MM-DD (default: the last transaction date "
-                              "not after today)")
-    loyalty.add_argument("--window-days", type=int, default=90,
-                         help="activity window W in days for the baseline (default 90)")
+    loyalty = _dataset_command(
+        commands, "loyalty", "replay and project a loyalty programme", day_option="--as-of",
+        day_help=AS_OF_HELP,
+        window_help="activity window W in days for the baseline (default 90)")
     loyalty.add_argument("--programme", required=True, choices=PROGRAMME_TYPES)
     loyalty.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                          dest="settings",
@@ -136,16 +130,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+AS_OF_HELP = "as-of date YYYY-MM-DD (default: the last transaction date not after today)"
+
+
 def _dataset_command(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str,
-    *, day_option: str, day_help: str,
+    *, day_option: str, day_help: str, window_help: str | None = None,
 ) -> argparse.ArgumentParser:
-    """A command reading one dataset of a workspace up to a day: ``--dataset``, ``--db`` and
-    the day's option (YYYY-MM-DD)."""
+    """A command reading one dataset of a workspace up to a day: ``--dataset``, ``--db``, the
+    day's option (YYYY-MM-DD) and, with ``window_help``, ``--window-days``."""
     command = commands.add_parser(name, help=help_text)
     command.add_argument("--dataset", required=True)
     command.add_argument("--db")
     command.add_argument(day_option, type=dt.date.fromisoformat, help=day_help)
+    if window_help is not None:
+        command.add_argument("--window-days", type=int, default=90, help=window_help)
     return command
 
 
