@@ -23,12 +23,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from retention.i18n import t
 from retention.import_folder import import_dir
 from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, load_file
 from retention.ingest.loader import detect_options, prepare
 from retention.loyalty import PROGRAMME_TYPES, LoyaltyProgramme
+from retention.metrics.headline import default_as_of
 from retention.store import (
+    Dataset,
     DatasetNotFound,
     WorkspaceInUse,
     WorkspaceUnavailable,
@@ -209,17 +213,24 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fit(args: argparse.Namespace) -> int:
-    # imported here: scipy costs the other commands a second they do not need
-    from retention.metrics import default_as_of
-    from retention.models import fit_churn_model
-
+def _dataset_up_to(args: argparse.Namespace, day: dt.date | None,
+                   purpose: str) -> tuple[duckdb.DuckDBPyConnection, Dataset, dt.date]:
+    """The workspace's cursor, the named dataset and the day to read it up to: the day given,
+    else the default as-of date; a sentence naming ``purpose`` when there is no purchase."""
     ws = open_workspace(args.db)
     dataset = ws.dataset(args.dataset)
     con = ws.cursor()
-    end = args.calibration_end or default_as_of(con, dataset.dataset_id)
-    if end is None:
-        raise ValueError(f"Dataset {dataset.name!r} has no purchases to fit a model to.")
+    day = day or default_as_of(con, dataset.dataset_id)
+    if day is None:
+        raise ValueError(f"Dataset {dataset.name!r} has no purchases to {purpose}.")
+    return con, dataset, day
+
+
+def _fit(args: argparse.Namespace) -> int:
+    # imported here: scipy costs the other commands a second they do not need
+    from retention.models import fit_churn_model
+
+    con, dataset, end = _dataset_up_to(args, args.calibration_end, "fit a model to")
     model = fit_churn_model(con, dataset.dataset_id, calibration_end=end, l2=args.l2)
     if model.gamma_gamma is None:
         print(f"warning: spend per purchase was not modelled: {model.spend_note}",
@@ -240,7 +251,6 @@ def _loyalty(args: argparse.Namespace) -> int:
     """The loyalty command: a bad --set is the command line's fault (exit 2), not the data's."""
     # imported here: the projection's scipy costs the other commands a second
     from retention.loyalty.simulation import simulate
-    from retention.metrics import default_as_of
 
     texts = {"programme": args.programme}
     for pair in args.settings:
@@ -256,12 +266,7 @@ def _loyalty(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    ws = open_workspace(args.db)
-    dataset = ws.dataset(args.dataset)
-    con = ws.cursor()
-    as_of = args.as_of or default_as_of(con, dataset.dataset_id)
-    if as_of is None:
-        raise ValueError(f"Dataset {dataset.name!r} has no purchases to replay a programme on.")
+    con, dataset, as_of = _dataset_up_to(args, args.as_of, "replay a programme on")
     simulation = simulate(con, dataset.dataset_id, programme, as_of=as_of,
                           window_days=args.window_days)
     _print_json(simulation.as_json())

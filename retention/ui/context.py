@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import streamlit as st
 
@@ -45,12 +45,27 @@ DEFAULT_WINDOW_DAYS = 90
 T = TypeVar("T")
 
 
+class Family(Generic[T]):
+    """One family's typed settings on :class:`SavedSettings`: ``build(stored dict)`` of its
+    namespace, once per run until that namespace is saved again (see ``SavedSettings.typed``).
+    Adding a family is one line in ``SavedSettings``."""
+
+    def __init__(self, namespace: str, build: Callable[[dict[str, Any]], T], doc: str) -> None:
+        self.namespace = namespace
+        self.build = build
+        self.__doc__ = doc
+
+    def __get__(self, saved: SavedSettings, owner: type | None = None) -> T:
+        return saved.typed(self.namespace, self.build)
+
+
 class SavedSettings:
     """The settings saved for one dataset, family by family, read once per script run.
 
     Every accessor that depends on a family's settings takes them from here (through the
     context), so no page can forget them and each one is part of the cache key it affects.
-    A family's typed settings are a property; :meth:`raw` gives a namespace's stored dict.
+    A family's typed settings are a :class:`Family` attribute; :meth:`raw` gives a namespace's
+    stored dict.
     """
 
     def __init__(self, workspace: Workspace, dataset_id: int) -> None:
@@ -78,38 +93,24 @@ class SavedSettings:
     def typed(self, namespace: str, build: Callable[[dict[str, Any]], T]) -> T:
         """``build(raw(namespace))``, once per run until the namespace is saved again.
 
-        Each family's property calls this with its settings class's constructor from a dict.
+        Each :class:`Family` attribute calls this with its settings class's builder.
         """
         if namespace not in self._typed:
             self._typed[namespace] = build(self.raw(namespace))
         return cast(T, self._typed[namespace])
 
-    # -- one property per family; a page reads its settings only through these ------------------
+    # -- one attribute per family; a page reads its settings only through these ----------------
 
-    @property
-    def ladder(self) -> LadderThresholds:
-        """The Ladder page's thresholds: every page that shows ladder steps uses these."""
-        return self.typed(LADDER_NAMESPACE, LadderThresholds.from_settings)
-
-    @property
-    def abc_xyz(self) -> AbcXyzCutOffs:
-        """The ABC/XYZ page's cut-offs and time bucket, for customers and for products."""
-        return self.typed(ABC_XYZ_NAMESPACE, AbcXyzCutOffs.from_settings)
-
-    @property
-    def ltv(self) -> LtvSettings:
-        """The Retention & LTV page's margin for data without a cost column."""
-        return self.typed(LTV_NAMESPACE, LtvSettings.from_dict)
-
-    @property
-    def churn(self) -> ChurnSettings:
-        """The churn page's value settings (margin, discount rate, horizon), in percent."""
-        return self.typed(CHURN_NAMESPACE, ChurnSettings.from_dict)
-
-    @property
-    def portraits(self) -> PortraitSettings:
-        """What the customer portraits are drawn from (features, number of portraits)."""
-        return self.typed(PORTRAITS_NAMESPACE, PortraitSettings.from_dict)
+    ladder = Family(LADDER_NAMESPACE, LadderThresholds.from_settings,
+                    "The Ladder page's thresholds: every page that shows ladder steps uses these.")
+    abc_xyz = Family(ABC_XYZ_NAMESPACE, AbcXyzCutOffs.from_settings,
+                     "The ABC/XYZ page's cut-offs and time bucket, for customers and products.")
+    ltv = Family(LTV_NAMESPACE, LtvSettings.from_dict,
+                 "The Retention & LTV page's margin for data without a cost column.")
+    churn = Family(CHURN_NAMESPACE, ChurnSettings.from_dict,
+                   "The churn page's value settings (margin, discount rate, horizon), in %.")
+    portraits = Family(PORTRAITS_NAMESPACE, PortraitSettings.from_dict,
+                       "What the customer portraits are drawn from (features, how many).")
 
 
 @dataclass(frozen=True)
