@@ -24,8 +24,8 @@ and no other page's (README, "Adding a page"):
 
    An accessor that depends on another family's settings reads them from ``ctx.saved`` too
    (``ctx.saved.ladder`` for anything showing ladder steps), so they are in its key.
-4. ``retention/ui/context.py``, only if the page saves settings: one property on
-   ``SavedSettings``, ``return self.typed(EXAMPLE_NAMESPACE, ExampleSettings.from_settings)``;
+4. ``retention/ui/context.py``, only if the page saves settings: one line in
+   ``SavedSettings``, ``example = Family(EXAMPLE_NAMESPACE, ExampleSettings.from_dict, "…")``;
    the page module's ``settings_panel`` draws them with ``page.settings_form`` and returns
    ``ctx.saved.example``.
 5. ``retention/ui/frame.py``: one ``st.Page("views/<family>.py", ...)`` entry in
