@@ -129,8 +129,8 @@ def test_the_histogram_bins_decimal_rewards_exactly_and_counts_members():
     assert len(bars.y) == 21 and sum(bars.y) == 7
     assert list(bars.y[:2]) == [3, 1] and bars.y[10] == 2 and bars.y[20] == 1
     assert bars.x[0] == pytest.approx(0.25) and bars.x[20] == pytest.approx(10.25)
-    assert bars.customdata[0] == "From $0.00 to under $0.50: 3 members"
-    assert bars.customdata[20] == "From $10.00 to under $10.50: 1 members"
+    assert bars.customdata[0] == "From $0.00 to under $0.50<br>Members: 3"
+    assert bars.customdata[20] == "From $10.00 to under $10.50<br>Members: 1"
     assert "5 of 7 members reach at least one reward" in figure.layout.title.text
     assert figure.layout.xaxis.title.text == "Rewards redeemable per member over the year ($)"
     assert figure.layout.yaxis.title.text == "Members"
@@ -148,7 +148,16 @@ def test_members_all_with_the_same_reward_make_one_bar():
     figure = rewards_histogram(members_table(["5", "5", "5"]), currency="EUR", locale="en")
     (bars,) = figure.data
     assert list(bars.y) == [3]
-    assert bars.customdata[0] == "From €5.00 to under €6.00: 3 members"
+    assert bars.customdata[0] == "From €5.00 to under €6.00<br>Members: 3"
+
+
+def test_no_bar_is_narrower_than_the_currency_shows():
+    # a span of 10 yen would give bars of 0.5 yen, which ¥ amounts cannot tell apart
+    figure = rewards_histogram(members_table(["0", "3", "10"]), currency="JPY", locale="en")
+    (bars,) = figure.data
+    assert bars.width == 1
+    assert list(bars.y) == [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1]
+    assert bars.customdata[3] == "From ¥3 to under ¥4<br>Members: 1"
 
 
 def test_no_members_give_an_empty_histogram_that_says_so():

@@ -19,7 +19,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from retention.cells import as_float, as_int
-from retention.formatting import currency_symbol, format_count, format_money, format_percent
+from retention.formatting import (
+    currency_symbol,
+    format_count,
+    format_money,
+    format_percent,
+    money_decimals,
+)
 from retention.i18n import t
 
 PROFIT_COLOUR = "#1f77b4"
@@ -29,14 +35,31 @@ HIGH_COLOUR = "#1f77b4"
 # One colour per scenario: the page compares at most three.
 SCENARIO_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 MAX_SCENARIOS = len(SCENARIO_COLOURS)
-# The monthly chart's parts: what the programme adds (gross profit gain) and what it costs.
-COST_COLOURS = {
-    "reward_cost": "#d62728",
-    "welcome_cost": "#ff9896",
-    "birthday_cost": "#e377c2",
-    "fixed_cost": "#7f7f7f",
+# The monthly chart's bars: what the programme adds, then what it costs (``Projection.months``
+# columns drawn below zero), with their English legend names (passed through t() when drawn).
+GAIN_PART = ("gross_profit_gain", "Gross profit gained from members", "#2ca02c")
+COST_PARTS = (
+    ("reward_cost", "Rewards", "#d62728"),
+    ("welcome_cost", "Welcome bonuses", "#ff9896"),
+    ("birthday_cost", "Birthday gifts", "#e377c2"),
+    ("fixed_cost", "Fixed cost", "#7f7f7f"),
+)
+# Plain-language names of projection.sensitivity's assumptions, in English (passed through
+# t() when drawn).
+ASSUMPTION_LABELS = {
+    "active_customers": "Active customers",
+    "new_customers_per_month": "New customers per month",
+    "avg_check": "Average check",
+    "purchases_per_month": "Purchases per active customer per month",
+    "monthly_retention": "Monthly retention",
+    "margin": "Margin",
+    "redeemable_share": "Rewards redeemable per unit of member revenue",
+    "retention_uplift": "Members' retention uplift (points of monthly retention)",
+    "frequency_uplift": "Members' purchase frequency uplift",
+    "check_uplift": "Members' average check uplift",
+    "breakage": "Breakage (rewards never claimed)",
+    "fixed_monthly_cost": "Fixed monthly cost",
 }
-GAIN_COLOUR = "#2ca02c"
 # Bars the rewards histogram aims at; the width is rounded to 1, 2 or 5 × a power of ten.
 HISTOGRAM_BINS = 20
 # The sensitivity row whose profit is affine in its value and moved by ± the same share:
@@ -125,17 +148,6 @@ def cumulative_profit(
     return figure
 
 
-def _monthly_parts() -> dict[str, str]:
-    """Legend names of the monthly chart's bars, by ``Projection.months`` column."""
-    return {
-        "gross_profit_gain": t("Gross profit gained from members"),
-        "reward_cost": t("Rewards"),
-        "welcome_cost": t("Welcome bonuses"),
-        "birthday_cost": t("Birthday gifts"),
-        "fixed_cost": t("Fixed cost"),
-    }
-
-
 def monthly_profit(months: pd.DataFrame, *, currency: str | None, locale: str) -> go.Figure:
     """What the programme brings and costs each month (``Projection.months``): the gross
     profit gained (gross profit with − without the programme) as a bar above zero, its
@@ -145,20 +157,19 @@ def monthly_profit(months: pd.DataFrame, *, currency: str | None, locale: str) -
     This view rather than revenue with and without: it shows the month's incremental profit
     as the difference it is, and which cost eats the gain."""
     gain = months["gross_profit_with"].astype(float) - months["gross_profit_without"].astype(float)
-    parts = {"gross_profit_gain": gain}
-    parts.update({column: -months[column].astype(float) for column in COST_COLOURS})
-    colours = {"gross_profit_gain": GAIN_COLOUR, **COST_COLOURS}
+    bars = [(GAIN_PART, gain)] + [(part, -months[part[0]].astype(float)) for part in COST_PARTS]
     x = months["month"].astype(int)
     figure = go.Figure()
-    for column, name in _monthly_parts().items():
+    for (_, english, colour), values in bars:
+        name = t(english)
         hover = [
             "<br>".join([t("Month {month}", month=month),
                          t("{part}: {money}", part=name,
                            money=format_money(value, currency, locale))])
-            for month, value in zip(x, parts[column], strict=True)
+            for month, value in zip(x, values, strict=True)
         ]
         figure.add_trace(go.Bar(
-            x=x, y=parts[column], name=name, marker={"color": colours[column]},
+            x=x, y=values, name=name, marker={"color": colour},
             customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         ))
     figure.add_trace(go.Scatter(
@@ -182,13 +193,15 @@ def monthly_profit(months: pd.DataFrame, *, currency: str | None, locale: str) -
     return figure
 
 
-def _bin_width(span: Decimal) -> Decimal:
+def _bin_width(span: Decimal, currency: str | None) -> Decimal:
     """The smallest of 1, 2, 5 or 10 × a power of ten that cuts ``span`` into at most
-    :data:`HISTOGRAM_BINS` bars (1 when the span is zero)."""
+    :data:`HISTOGRAM_BINS` bars (1 when the span is zero), and never less than the currency's
+    smallest amount shown (a bar from ¥0 to under ¥0 would say nothing)."""
     raw = span / HISTOGRAM_BINS
     exponent = raw.adjusted() if raw else 0
-    return next(width for width in (Decimal(step).scaleb(exponent) for step in (1, 2, 5, 10))
-                if width >= raw)
+    width = next(width for width in (Decimal(step).scaleb(exponent) for step in (1, 2, 5, 10))
+                 if width >= raw)
+    return max(width, Decimal(1).scaleb(-money_decimals(currency)))
 
 
 def rewards_histogram(
@@ -208,7 +221,7 @@ def rewards_histogram(
     # Exact binning on the Decimal amounts: a float such as 0.15 / 0.05 lands in the bar below
     values = [Decimal(str(value)) for value in members["redeemable"]]
     lowest, highest = min(values), max(values)
-    width = _bin_width(highest - lowest)
+    width = _bin_width(highest - lowest, currency)
     start = (lowest / width).to_integral_value(rounding=ROUND_FLOOR) * width
     indices = [int((value - start) // width) for value in values]
     counts = [0] * (max(indices) + 1)
@@ -216,9 +229,9 @@ def rewards_histogram(
         counts[index] += 1
     edges = [start + i * width for i in range(len(counts) + 1)]
     hover = [
-        t("From {low} to under {high}: {n} members",
-          low=format_money(low, currency, locale), high=format_money(high, currency, locale),
-          n=format_count(n, locale))
+        "<br>".join([t("From {low} to under {high}", low=format_money(low, currency, locale),
+                       high=format_money(high, currency, locale)),
+                     t("Members: {n}", n=format_count(n, locale))])
         for low, high, n in zip(edges, edges[1:], counts, strict=False)
     ]
     figure.add_trace(go.Bar(
@@ -235,24 +248,6 @@ def rewards_histogram(
         bargap=0,
     )
     return figure
-
-
-def _assumption_labels() -> dict[str, str]:
-    """Plain-language names of ``projection.sensitivity``'s assumptions."""
-    return {
-        "active_customers": t("Active customers"),
-        "new_customers_per_month": t("New customers per month"),
-        "avg_check": t("Average check"),
-        "purchases_per_month": t("Purchases per active customer per month"),
-        "monthly_retention": t("Monthly retention"),
-        "margin": t("Margin"),
-        "redeemable_share": t("Rewards redeemable per unit of member revenue"),
-        "retention_uplift": t("Members' retention uplift (points of monthly retention)"),
-        "frequency_uplift": t("Members' purchase frequency uplift"),
-        "check_uplift": t("Members' average check uplift"),
-        "breakage": t("Breakage (rewards never claimed)"),
-        "fixed_monthly_cost": t("Fixed monthly cost"),
-    }
 
 
 def _value_formatter(name: str, currency: str | None, locale: str) -> Callable[[float], str]:
@@ -287,13 +282,12 @@ def tornado(sensitivity: pd.DataFrame, *, currency: str | None, locale: str) -> 
                          "as set from.")
     base = (as_float(base_rows["profit_low"].iloc[0])
             + as_float(base_rows["profit_high"].iloc[0])) / 2
-    labels = _assumption_labels()
-    names = [labels[name] for name in sensitivity["assumption"]]
+    names = [t(ASSUMPTION_LABELS[name]) for name in sensitivity["assumption"]]
     hover = []  # both bars of a row tell the whole row
-    for row in sensitivity.itertuples():
+    for label, row in zip(names, sensitivity.itertuples(), strict=True):
         written = _value_formatter(str(row.assumption), currency, locale)
         lines = [
-            f"<b>{labels[str(row.assumption)]}</b>",
+            f"<b>{label}</b>",
             t("As set: {value}", value=written(as_float(row.value))),
             t("Lower, {value}: incremental profit {money}", value=written(as_float(row.low)),
               money=format_money(row.profit_low, currency, locale)),
