@@ -185,3 +185,5 @@ def test_sensitivity_moves_one_assumption_at_a_time():
                                                                     "profit_low"]
     swings = (tornado["profit_high"] - tornado["profit_low"]).abs().tolist()
     assert swings == sorted(swings, reverse=True)
+    # every bar starts at the profit with everything as set
+    assert set(tornado["profit"]) == {project(SHOP, POINTS, SHOP_REDEEMABLE).incremental_profit}

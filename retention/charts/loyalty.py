@@ -273,15 +273,8 @@ def tornado(sensitivity: pd.DataFrame, *, currency: str | None, locale: str) -> 
     (``projection.sensitivity``, widest swing first, drawn on top): two bars per assumption
     from the profit as set, a dashed line, to its profit at the low and at the high value.
 
-    The profit as set is the middle of the ``redeemable_share`` row's two profits: the profit
-    is affine in the reward share, which moves by ± the same share of itself. Raises
-    ValueError without that row."""
-    base_rows = sensitivity[sensitivity["assumption"] == _BASE_ROW]
-    if base_rows.empty:
-        raise ValueError(f"The sensitivity table has no {_BASE_ROW} row to read the profit "
-                         "as set from.")
-    base = (as_float(base_rows["profit_low"].iloc[0])
-            + as_float(base_rows["profit_high"].iloc[0])) / 2
+    The bars start at the profit as set (the table's ``profit`` column)."""
+    base = as_float(sensitivity["profit"].iloc[0]) if not sensitivity.empty else 0.0
     names = [t(ASSUMPTION_LABELS[name]) for name in sensitivity["assumption"]]
     hover = []  # both bars of a row tell the whole row
     for label, row in zip(names, sensitivity.itertuples(), strict=True):

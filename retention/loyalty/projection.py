@@ -45,7 +45,8 @@ PROJECTION_COLUMNS = (
 )
 # The fields of each month in the command line's JSON: DESIGN §7's, then the cost and
 # population detail that makes each month's incremental profit add up.
-SENSITIVITY_COLUMNS = ("assumption", "value", "low", "high", "profit_low", "profit_high")
+SENSITIVITY_COLUMNS = ("assumption", "value", "low", "high", "profit_low", "profit_high",
+                       "profit")
 SENSITIVITY_SHARE = 0.2
 # Assumptions that are shares or effects (often zero) move by a fixed step, not a share of
 # themselves: (step, lowest, highest) — the ranges the baseline and the programme accept.
@@ -208,7 +209,9 @@ def sensitivity(
     check_uplift by ± 0.05, breakage by ± 0.1, each kept in its range; every other baseline
     value, the redeemable share and fixed_monthly_cost by ± ``share`` of itself (the margin at
     most 1). Columns: assumption (the parameter's name, or ``redeemable_share``), value (as
-    set), low, high (the moved values), profit_low, profit_high; the widest swing first.
+    set), low, high (the moved values), profit_low, profit_high, and profit (the incremental
+    profit with everything as set, the same on every row: where the bars start); the widest
+    swing first.
     """
     require_known(baseline)
 
@@ -238,7 +241,9 @@ def sensitivity(
         rows.append((name, value, low, high,
                      profit(baseline, _with(programme, name, low), redeemable_share),
                      profit(baseline, _with(programme, name, high), redeemable_share)))
-    frame = pd.DataFrame.from_records(rows, columns=list(SENSITIVITY_COLUMNS))
+    as_set = profit(baseline, programme, redeemable_share)
+    frame = pd.DataFrame.from_records([(*row, as_set) for row in rows],
+                                      columns=list(SENSITIVITY_COLUMNS))
     swing = (frame["profit_high"] - frame["profit_low"]).abs()
     order = swing.sort_values(ascending=False, kind="stable").index
     return frame.loc[order].reset_index(drop=True)
