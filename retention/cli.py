@@ -31,6 +31,7 @@ from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, 
 from retention.ingest.loader import detect_options, prepare
 from retention.loyalty import PROGRAMME_TYPES, LoyaltyProgramme
 from retention.metrics.headline import default_as_of
+from retention.registry import Registry, Role, normalise_email
 from retention.store import (
     Dataset,
     DatasetNotFound,
@@ -131,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
                               "tier_thresholds=1000,5000; the names are DESIGN §7's")
     loyalty.add_argument("--months", type=int, help="projection horizon (default 24)")
     loyalty.set_defaults(run=_loyalty)
+    _admin_commands(commands)
     return parser
 
 
@@ -270,6 +272,87 @@ def _loyalty(args: argparse.Namespace) -> int:
     simulation = simulate(con, dataset.dataset_id, programme, as_of=as_of,
                           window_days=args.window_days)
     _print_json(simulation.as_json())
+    return 0
+
+
+def _admin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``admin …``: the registry of a hosted dashboard (DESIGN §9), for its first admin and for
+    scripts. Each subcommand takes ``--registry`` and prints one JSON object."""
+    admin = commands.add_parser("admin", help="manage the users and team workspaces of a "
+                                              "hosted dashboard")
+    actions = admin.add_subparsers(dest="admin_command", required=True)
+    registry = argparse.ArgumentParser(add_help=False)
+    registry.add_argument("--registry", help="registry file (default: $RETENTION_REGISTRY or "
+                                             "data/registry.sqlite3)")
+
+    add_user = actions.add_parser("add-user", parents=[registry], help="add a user")
+    add_user.add_argument("email")
+    add_user.add_argument("--password-stdin", action="store_true",
+                          help="read the user's password from the first line of stdin "
+                               "(without it the user signs in through an identity provider)")
+    add_user.set_defaults(run=_admin_add_user)
+
+    add_workspace = actions.add_parser("add-workspace", parents=[registry],
+                                       help="add a team workspace and its empty DuckDB file")
+    add_workspace.add_argument("name")
+    add_workspace.set_defaults(run=_admin_add_workspace)
+
+    grant = actions.add_parser("grant", parents=[registry],
+                               help="make a user a member of a workspace, or change their role")
+    grant.add_argument("email")
+    grant.add_argument("workspace")
+    grant.add_argument("--role", required=True, choices=[role.value for role in Role])
+    grant.set_defaults(run=_admin_grant)
+
+    revoke = actions.add_parser("revoke", parents=[registry],
+                                help="remove a user (or their invitation) from a workspace")
+    revoke.add_argument("email")
+    revoke.add_argument("workspace")
+    revoke.set_defaults(run=_admin_revoke)
+
+    listing = actions.add_parser("list", parents=[registry],
+                                 help="every user and workspace, with memberships and "
+                                      "invitations")
+    listing.set_defaults(run=_admin_list)
+
+
+def _admin_add_user(args: argparse.Namespace) -> int:
+    password = None
+    if args.password_stdin:
+        # one line, without its line end: a password may begin or end with spaces
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise ValueError("--password-stdin found no password on the first line of stdin.")
+    user = Registry.open(args.registry).add_user(args.email, password)
+    _print_json({"user": user.email, "has_password": user.has_password})
+    return 0
+
+
+def _admin_add_workspace(args: argparse.Namespace) -> int:
+    workspace = Registry.open(args.registry).add_workspace(args.name)
+    _print_json({"workspace": workspace.name, "db": str(workspace.db),
+                 "id": workspace.workspace_id})
+    return 0
+
+
+def _admin_grant(args: argparse.Namespace) -> int:
+    registry = Registry.open(args.registry)
+    membership = registry.grant(args.email, args.workspace, args.role)
+    _print_json({"user": normalise_email(args.email), "workspace": membership.workspace.name,
+                 "role": membership.role.value})
+    return 0
+
+
+def _admin_revoke(args: argparse.Namespace) -> int:
+    registry = Registry.open(args.registry)
+    registry.revoke(args.email, args.workspace)
+    _print_json({"user": normalise_email(args.email),
+                 "workspace": registry.workspace(args.workspace).name, "revoked": True})
+    return 0
+
+
+def _admin_list(args: argparse.Namespace) -> int:
+    _print_json(Registry.open(args.registry).listing())
     return 0
 
 
