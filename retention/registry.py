@@ -397,11 +397,20 @@ class Registry:
             raise _unavailable(self.path, exc) from exc
         finally:
             con.close()
+        if self._schema_version() == SCHEMA_VERSION:
+            return  # every open need not take the write lock
         with self._transaction(write=True) as con:
             for statement in _SCHEMA:
                 con.execute(statement)
             con.execute("insert or replace into meta values ('schema_version', ?)",
                         [str(SCHEMA_VERSION)])
+
+    def _schema_version(self) -> int | None:
+        with self._transaction(write=False) as con:
+            if con.execute("select 1 from sqlite_schema where name = 'meta'").fetchone() is None:
+                return None
+            row = con.execute("select value from meta where key = 'schema_version'").fetchone()
+        return None if row is None else int(row[0])
 
     # -- users and passwords ------------------------------------------------------------------
 
