@@ -43,7 +43,8 @@ USER retention
 EXPOSE 8501
 
 # Streamlit answers /_stcore/health with "ok" once it serves; python's urllib, since the slim
-# image has no curl. start-period covers the first start, which loads the sample shop.
+# image has no curl. It answers before any page is opened (the sample shop loads with the first
+# page view), so start-period only has to cover the imports on a slow host.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]
 
