@@ -54,6 +54,7 @@ PROGRAMME_TEXT_KEY = "_loyalty_programme"
 # The query parameters this page last wrote: a link is followed when the address differs.
 LINK_WRITTEN_KEY = "_loyalty_link_written"
 SCENARIO_NAME_KEY = "loyalty_scenario_name"
+SAVE_KEY = "loyalty_save_scenario"
 # The horizons the page offers (the domain accepts 1–120 months).
 MIN_MONTHS, MAX_MONTHS = 12, 60
 
@@ -70,6 +71,9 @@ EFFECT_PARAMETERS = ("retention_uplift", "frequency_uplift", "check_uplift", "mo
 # Shares of one (and retention points) that the inputs show as percent.
 PERCENT_PARAMETERS = ("cashback_rate", "participation", "breakage", "retention_uplift",
                       "frequency_uplift", "check_uplift")
+# Where the page's inputs are narrower than the programme's ranges: (lowest, highest or None).
+INPUT_LIMITS = {"months": (Decimal(MIN_MONTHS), Decimal(MAX_MONTHS)),
+                "stamp_every": (Decimal("0.01"), None)}
 # Checked together: the number of rates depends on the number of thresholds.
 _TIER_LISTS = ("tier_thresholds", "tier_rates")
 _HUNDRED = Decimal(100)
@@ -181,15 +185,16 @@ def programme_from_link(params: Mapping[str, str]) -> tuple[dict[str, str] | Non
 
     Unknown names are ignored. Each known value (the two tier lists together) is checked by
     :meth:`LoyaltyProgramme.from_strings`; a refused one keeps the session's value and its
-    sentence names the parameter. A horizon outside the page's 12–60 months is moved to the
-    nearest end. None when the link names no programme parameter at all.
+    sentence names the parameter. A number beyond what the page's input takes (a horizon
+    outside 12–60 months) is first moved to the nearest limit. None when the link names no
+    programme parameter at all.
     """
     known = set(LoyaltyProgramme().as_strings())
     asked = {name: str(value) for name, value in params.items() if name in known}
     if not asked:
         return None, []
     texts = _programme_text()
-    notes = []
+    notes = _clamp_to_the_inputs(asked)
     groups = [(name,) for name in asked if name not in _TIER_LISTS]
     if any(name in asked for name in _TIER_LISTS):
         groups.append(tuple(name for name in _TIER_LISTS if name in asked))
@@ -202,18 +207,25 @@ def programme_from_link(params: Mapping[str, str]) -> tuple[dict[str, str] | Non
                            names=" and ".join(group), reason=exc))
             continue
         texts = trial
-    months = int(texts["months"])
-    if not MIN_MONTHS <= months <= MAX_MONTHS:
-        clamped = min(max(months, MIN_MONTHS), MAX_MONTHS)
-        notes.append(t("The link's months ({months}) is outside the {low}–{high} months this "
-                       "page projects; {clamped} months are used.", months=months,
-                       low=MIN_MONTHS, high=MAX_MONTHS, clamped=clamped))
-        texts["months"] = str(clamped)
-    if "stamp_every" in asked and Decimal(texts["stamp_every"]) < Decimal("0.01"):
-        notes.append(t("The link's stamp_every ({value}) is below the smallest the page "
-                       "takes, 0.01; 0.01 is used.", value=texts["stamp_every"]))
-        texts["stamp_every"] = "0.01"
     return texts, notes
+
+
+def _clamp_to_the_inputs(asked: dict[str, str]) -> list[str]:
+    """Move the link's values that the programme accepts but the page's inputs do not
+    (:data:`INPUT_LIMITS`) to the nearest limit, in place; a sentence for each."""
+    notes = []
+    for name, (low, high) in INPUT_LIMITS.items():
+        try:
+            value = Decimal(asked[name])
+        except (KeyError, InvalidOperation):
+            continue  # absent, or not a number: the programme's check names it
+        clamped = max(value, low) if high is None else min(max(value, low), high)
+        if clamped != value:
+            notes.append(t("The link's {name} ({value}) is outside what the page takes; "
+                           "{clamped} is used.", name=name, value=asked[name],
+                           clamped=_plain(clamped)))
+            asked[name] = _plain(clamped)
+    return notes
 
 
 def follow_link(ctx: Context) -> None:
@@ -277,9 +289,6 @@ class _BaselineField:
 
 
 def _baseline_fields(currency: str | None) -> dict[str, _BaselineField]:
-    no_orders = t("Unknown: there is no order in the year up to the as-of date. Load a "
-                  "history with a **date** and an **amount** per row covering that year, or "
-                  "enter a value.")
     sign = currency_symbol(currency, current_language())
     return {
         "active_customers": _BaselineField(
@@ -293,11 +302,16 @@ def _baseline_fields(currency: str | None) -> dict[str, _BaselineField]:
         "avg_check": _BaselineField(
             t("Average check ({sign})", sign=sign) if sign else t("Average check"),
             t("S: net revenue of the last year ÷ its orders."), "%.2f", 1.0,
-            unknown=no_orders),
+            unknown=t("Unknown: there is no order in the year up to the as-of date. Load a "
+                      "history with a **date** and an **amount** per row covering that year, "
+                      "or enter a value.")),
         "purchases_per_month": _BaselineField(
             t("Purchases per active customer per month"),
             t("C: orders of the last year ÷ active customers summed over its month-ends."),
-            "%.3f", 0.01, unknown=no_orders),
+            "%.3f", 0.01,
+            unknown=t("Unknown: the year up to the as-of date has no month-end with active "
+                      "customers yet. Load a longer history (the **date** column reaching "
+                      "back past a month-end), or enter a value.")),
         "monthly_retention": _BaselineField(
             t("Monthly retention (%)"),
             t("r: of the customers active at one month-end, the share still active at the "
@@ -740,9 +754,10 @@ def scenarios_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgra
     lang = current_language()
     st.subheader(t("Scenarios"))
     saved = ctx.saved.loyalty
-    with st.form("loyalty_save_scenario", border=False):
+    with st.form("loyalty_scenario_form", border=False):
         name = st.text_input(t("Name this programme"), key=SCENARIO_NAME_KEY, max_chars=60)
-        submitted = st.form_submit_button(t("Save the scenario"), icon=":material/save:")
+        submitted = st.form_submit_button(t("Save the scenario"), icon=":material/save:",
+                                          key=SAVE_KEY)
     if submitted:
         name = (name or "").strip()
         if not name:
