@@ -35,7 +35,7 @@ def open_page(at, query: dict[str, str] | None = None):
 
 def everyone_cashback(at, percent: float = 2.0):
     """The page on cashback at ``percent`` with every customer a member."""
-    at.button_group(key=param_key("programme")).set_value("cashback").run()
+    at.radio(key=param_key("programme")).set_value("cashback").run()
     at.radio(key=param_key("joiners")).set_value("everyone").run()
     return at.number_input(key=param_key("cashback_rate")).set_value(percent).run()
 
@@ -100,7 +100,7 @@ def test_the_cashback_rate_moves_the_expected_cost(app_test, tiny):
 
 def test_most_active_first_picks_the_members(app_test, tiny):
     at = open_page(app_test())
-    at.button_group(key=param_key("programme")).set_value("cashback").run()
+    at.radio(key=param_key("programme")).set_value("cashback").run()
     # half of 3, rounded half up: C1 (two orders), then C2 over C3 (same net revenue, id)
     values = metrics(at)
     assert values["Members"] == "2"
@@ -109,13 +109,13 @@ def test_most_active_first_picks_the_members(app_test, tiny):
 
 def test_a_preset_sets_the_programme_and_keeps_the_common_settings(app_test, tiny):
     at = everyone_cashback(open_page(app_test()), percent=5.0)
-    at.button_group(key=param_key("programme")).set_value("points").run()
+    at.radio(key=param_key("programme")).set_value("points").run()
     at.number_input(key=param_key("breakage")).set_value(50.0).run()
 
     at.button(key="loyalty_preset_cashback").click().run()
 
     assert not at.exception
-    assert at.button_group(key=param_key("programme")).value == "cashback"
+    assert at.radio(key=param_key("programme")).value == "cashback"
     assert at.number_input(key=param_key("cashback_rate")).value == 2.0
     assert metrics(at)["Expected reward cost"] == "$2.80"  # 2% of 280 × (1 − 50%)
 
@@ -209,7 +209,7 @@ def test_a_bad_link_is_ignored_with_a_message_naming_the_parameter(app_test, tin
     warning = at.warning[0].value
     assert "cashback\\_rate" in warning and "breakage" in warning and "months" in warning
     assert "utm" not in warning, "unknown names are ignored"
-    assert at.button_group(key=param_key("programme")).value == "cashback"  # what was valid
+    assert at.radio(key=param_key("programme")).value == "cashback"  # what was valid
     assert at.number_input(key=param_key("cashback_rate")).value == 2.0  # the default kept
     assert at.slider(key=param_key("months")).value == 60  # clamped to the page's horizons
     assert "stamp\\_every" in warning

@@ -251,7 +251,7 @@ def link_section(programme: LoyaltyProgramme) -> None:
     st.session_state[LINK_WRITTEN_KEY] = params
     st.subheader(t("Share this programme"))
     base = st.context.url or ""
-    st.code(f"{base}?{urllib.parse.urlencode(params)}", language=None, wrap_lines=True)
+    st.code(f"{base}?{urllib.parse.urlencode(params, safe=',')}", language=None, wrap_lines=True)
     st.caption(t("The link holds the programme's parameters as plain text, nothing else. "
                  "Whoever opens it sees this programme on the dataset their sidebar shows, "
                  "with that dataset's own baseline."))
@@ -486,11 +486,12 @@ def programme_section(ctx: Context) -> LoyaltyProgramme | None:
     st.markdown(t("**Presets**"))
     with st.container(horizontal=True):
         for kind in PROGRAMME_TYPES:
-            st.button(t(PRESET_LABELS[kind]), key=f"loyalty_preset_{kind}",
-                      on_click=_apply_preset, args=(kind,))
-    kind = st.segmented_control(
-        t("Programme type"), PROGRAMME_TYPES, format_func=_type_labels().get,
-        required=True, key=_prepare_input("programme")) or "points"
+            label = t(PRESET_LABELS[kind])
+            # the label again as the tooltip: a narrow column cuts it off
+            st.button(label, key=f"loyalty_preset_{kind}", help=label, on_click=_apply_preset,
+                      args=(kind,))
+    kind = st.radio(t("Programme type"), PROGRAMME_TYPES, format_func=_type_labels().get,
+                    horizontal=True, key=_prepare_input("programme"))
     _draw_type_parameters(kind, ctx.currency)
     st.subheader(t("For every programme"))
     _draw_common_parameters(ctx.currency)
@@ -551,39 +552,40 @@ def replay_section(ctx: Context, programme: LoyaltyProgramme) -> Replay:
                  "numbers.", start=format_day(replay.window_start),
                  end=format_day(replay.window_end)))
     members = totals["members"]
-    row = st.columns(4)
-    row[0].metric(t("Members"), format_count(members, lang), border=True, help=t(
+    cards = _cards(8)
+    first, second, third = cards[:3], cards[3:6], cards[6:]
+    first[0].metric(t("Members"), format_count(members, lang), border=True, help=t(
         "{members} of the {candidates} customers with an order in the year join.",
         members=format_count(members, lang), candidates=format_count(replay.candidates, lang)))
-    money_metric(row[1], t("Member revenue"), totals["member_revenue"], ctx.currency,
+    money_metric(first[1], t("Member revenue"), totals["member_revenue"], ctx.currency,
                  help=t("The members' {orders} orders in the year, returns left out.",
                         orders=format_count(totals["member_orders"], lang)))
-    money_metric(row[2], t("Rewards earned"), totals["rewards_earned"], ctx.currency,
+    reached = totals["members_with_reward"] / members if members else None
+    first[2].metric(t("Members reaching a reward"), format_percent(reached, 1, lang),
+                    border=True, help=t("{n} members can redeem at least one reward.",
+                                        n=format_count(totals["members_with_reward"], lang)))
+    money_metric(second[0], t("Rewards earned"), totals["rewards_earned"], ctx.currency,
                  help=t("Everything the rules give the members over the year, claimable or "
                         "not."))
-    money_metric(row[3], t("Rewards redeemable"), totals["rewards_redeemable"], ctx.currency,
-                 help=t("The whole rewards members reach, after the cap."))
-    row = st.columns(4)
-    money_metric(row[0], t("Expected reward cost"), totals["expected_reward_cost"],
+    money_metric(second[1], t("Rewards redeemable"), totals["rewards_redeemable"],
+                 ctx.currency, help=t("The whole rewards members reach, after the cap."))
+    money_metric(second[2], t("Expected reward cost"), totals["expected_reward_cost"],
                  ctx.currency, help=t("Rewards redeemable × (1 − breakage {breakage}).",
                                       breakage=format_percent(programme.breakage, 1, lang)))
-    money_metric(row[1], t("Liability at the end"), totals["liability"], ctx.currency,
+    money_metric(third[0], t("Liability at the end"), totals["liability"], ctx.currency,
                  help=t("Points or stamps collected but short of a reward on the last day: "
                         "owed if members come back."))
-    reached = totals["members_with_reward"] / members if members else None
-    row[2].metric(t("Members reaching a reward"), format_percent(reached, 1, lang), border=True,
-                  help=t("{n} members can redeem at least one reward.",
-                         n=format_count(totals["members_with_reward"], lang)))
-    row[3].metric(t("Cost as % of member revenue"),
-                  format_percent(totals["cost_share_of_member_revenue"], 2, lang), border=True,
-                  help=t("(Expected reward cost + welcome bonuses {welcome} + birthday gifts "
-                         "{birthday}) ÷ member revenue.",
-                         welcome=md_escape(format_money(totals["welcome_cost"], ctx.currency,
-                                                        lang)),
-                         birthday=md_escape(format_money(totals["birthday_cost"],
-                                                         ctx.currency, lang))))
+    third[1].metric(t("Cost as % of member revenue"),
+                    format_percent(totals["cost_share_of_member_revenue"], 2, lang),
+                    border=True,
+                    help=t("(Expected reward cost + welcome bonuses {welcome} + birthday "
+                           "gifts {birthday}) ÷ member revenue.",
+                           welcome=md_escape(format_money(totals["welcome_cost"],
+                                                          ctx.currency, lang)),
+                           birthday=md_escape(format_money(totals["birthday_cost"],
+                                                           ctx.currency, lang))))
     if totals["tiers"]:
-        tiers = st.columns(len(totals["tiers"]))
+        tiers = _cards(len(totals["tiers"]))
         for column, (tier, count) in zip(tiers, totals["tiers"].items(), strict=True):
             column.metric(_tier_label(programme, tier, ctx.currency), format_count(count, lang),
                           border=True, help=t("Members whose spend in the year puts them in "
@@ -600,6 +602,13 @@ def replay_section(ctx: Context, programme: LoyaltyProgramme) -> Replay:
         download_buttons(table, _stem(ctx, f"loyalty-{programme.programme}-members"),
                          key="loyalty_members_download", spec=spec)
     return replay
+
+
+def _cards(count: int) -> list[Any]:
+    """Places for ``count`` metric cards in one row that wraps, each as wide as its text: in
+    the results column, equal columns would cut amounts and labels off."""
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    return [row.container(width="content") for _ in range(count)]
 
 
 def _stem(ctx: Context, name: str) -> str:
@@ -669,7 +678,8 @@ def projection_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgr
                       _baseline_fields(ctx.currency)[n].label for n in baseline.missing())))
         return
     projection = result.projection
-    row = st.columns(3)
+    cards = _cards(6)
+    row = cards[:3]
     money_metric(row[0], t("Incremental profit over {months} months", months=programme.months),
                  projection.incremental_profit, ctx.currency,
                  help=t("Σ over the months of (gross profit with − gross profit without − the "
@@ -686,7 +696,7 @@ def projection_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgr
                          "welcome bonuses, birthday gifts, fixed cost).",
                          costs=md_escape(format_money(projection.programme_costs, ctx.currency,
                                                       lang))))
-    row = st.columns(3)
+    row = cards[3:]
     money_metric(row[0], t("Member LTV without the programme"), projection.member_ltv_before,
                  ctx.currency, help=t("S × C × P × T with T = 1 ÷ (1 − r), at most 120 "
                                       "months."))
