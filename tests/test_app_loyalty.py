@@ -13,6 +13,7 @@ from retention.ingest import load_file
 from retention.loyalty import LoyaltyProgramme
 from retention.ui.loyalty_page import PROGRAMME_TEXT_KEY, SAVE_KEY, SCENARIO_NAME_KEY, param_key
 from retention.ui.saved_settings import LOYALTY_NAMESPACE, LoyaltyScenarios
+from retention.ui.text import md_escape
 
 PAGE = "views/loyalty.py"
 
@@ -86,6 +87,41 @@ def test_the_replay_matches_the_tiny_shop_worked_on_paper(app_test, tiny):
     assert values["Rewards redeemable"] == "$5.60"  # 2% of 280
     assert values["Expected reward cost"] == "$4.48"  # after 20% breakage
     assert values["Cost as % of member revenue"] == "1.60%"
+
+
+def test_points_left_short_of_a_reward_are_the_liability(app_test, tiny):
+    at = open_page(app_test())  # the defaults: points, 250 = 5, the most active half joins
+    values = metrics(at)
+    assert values["Members"] == "2"  # C1 and C2
+    assert values["Rewards redeemable"] == "$0.00"  # 150 and 80 points: below 250
+    assert values["Liability at the end"] == "$4.60"  # 230 points × 0.02
+    assert values["Members reaching a reward"] == "0.0%"
+
+
+def test_tiers_from_a_link_with_their_lists(app_test, tiny):
+    at = open_page(app_test(), {"programme": "tiers", "tier_thresholds": "100,1000",
+                                "tier_rates": "0.01,0.02,0.05", "joiners": "everyone"})
+    assert not at.exception
+    assert at.text_input(key=param_key("tier_rates")).value == "1, 2, 5"
+    values = metrics(at)
+    assert values["Base tier"] == "2"  # C2 (80) and C3 (50)
+    assert values["Tier 1, from $100.00 a year"] == "1"  # C1 (150)
+    assert values["Tier 2, from $1,000.00 a year"] == "0"
+    assert values["Rewards redeemable"] == "$4.30"  # 2% of 150 + 1% of 80 + 1% of 50
+    members = at.dataframe[0].value
+    assert list(members["tier"]) == ["Tier 1, from $100.00 a year", "Base tier", "Base tier"]
+
+
+def test_tiers_that_make_no_sense_are_refused_and_other_types_still_work(app_test, tiny):
+    at = open_page(app_test())
+    at.radio(key=param_key("programme")).set_value("tiers").run()
+    at.text_input(key=param_key("tier_rates")).input("1, lots, 5").run()
+
+    assert md_escape("tier_rates must be a number, got 'lots'") in at.error[0].value
+    assert not at.metric, "no numbers for a programme that does not exist"
+
+    at.radio(key=param_key("programme")).set_value("cashback").run()
+    assert not at.error and metrics(at)["Members"] == "2"
 
 
 def test_the_cashback_rate_moves_the_expected_cost(app_test, tiny):

@@ -11,7 +11,7 @@ ctx = page.start(t("Loyalty programme"), t(
 
 loyalty_page.header(ctx)
 # Before any input is drawn: a link sets the inputs.
-loyalty_page.follow_link(ctx)
+loyalty_page.follow_link()
 inputs, results = loyalty_page.columns()
 with inputs:
     baseline = loyalty_page.baseline_section(ctx)

@@ -228,7 +228,7 @@ def _clamp_to_the_inputs(asked: dict[str, str]) -> list[str]:
     return notes
 
 
-def follow_link(ctx: Context) -> None:
+def follow_link() -> None:
     """Apply the programme in the address's query parameters, once per link: a link opened
     (or pasted) restores its scenario; the page's own writes are not followed again."""
     params = st.query_params.to_dict()
@@ -289,7 +289,6 @@ class _BaselineField:
 
 
 def _baseline_fields(currency: str | None) -> dict[str, _BaselineField]:
-    sign = currency_symbol(currency, current_language())
     return {
         "active_customers": _BaselineField(
             t("Active customers"), t("Customers with an order in the activity window up to "
@@ -300,7 +299,7 @@ def _baseline_fields(currency: str | None) -> dict[str, _BaselineField]:
                                             "year everyone counts as new: adjust it."),
             "%.2f", 1.0),
         "avg_check": _BaselineField(
-            t("Average check ({sign})", sign=sign) if sign else t("Average check"),
+            _money_label(t("Average check"), currency),
             t("S: net revenue of the last year ÷ its orders."), "%.2f", 1.0,
             unknown=t("Unknown: there is no order in the year up to the as-of date. Load a "
                       "history with a **date** and an **amount** per row covering that year, "
@@ -499,17 +498,19 @@ def programme_section(ctx: Context) -> LoyaltyProgramme | None:
     _draw_effects()
     texts = _programme_text()
     state = st.session_state
-    for name in texts:
-        key = param_key(name)
-        if key in state:
-            texts[name] = parameter_text(name, state[key])
-    state[PROGRAMME_TEXT_KEY] = texts
+    # the other types' inputs are not drawn: their values stay as the programme has them
+    for name in ("programme", *TYPE_PARAMETERS[kind], *COMMON_PARAMETERS, *EFFECT_PARAMETERS):
+        if param_key(name) in state:
+            texts[name] = parameter_text(name, state[param_key(name)])
     try:
-        return LoyaltyProgramme.from_strings(texts)
+        programme = LoyaltyProgramme.from_strings(texts)
     except ValueError as exc:
+        # the session keeps the last programme that made sense, so another type still works
         st.error(t("These settings do not make a programme: {reason}", reason=md_escape(exc)),
                  icon=":material/error:")
         return None
+    state[PROGRAMME_TEXT_KEY] = programme.as_strings()
+    return programme
 
 
 # -- the replay ---------------------------------------------------------------------------------
@@ -641,8 +642,9 @@ def _points(share: float | None, lang: str) -> str:
     """A retention change in points: 0.012 → "+1.2 points"."""
     if share is None:
         return t("None")
+    # a plain number with two decimals, the locale's way (format_money without a currency)
     return t("{sign}{points} points", sign="+" if share > 0 else "",
-             points=format_percent(share, 2, lang).rstrip("%").strip())
+             points=format_money(share * 100, None, lang))
 
 
 def _month_spec(currency: str | None) -> Any:
