@@ -236,6 +236,31 @@ def test_a_link_restores_the_scenario(app_test, tiny):
     assert metrics(opened) == shown
 
 
+def test_a_link_opens_its_dataset(app_test, workspace, tiny, tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("customer_id,date,amount\nZ1,2025-02-01,500.00\n", encoding="utf-8")
+    newer = load_file(workspace, other, dataset="Other", currency="EUR")
+    at = app_test().run()
+    assert at.sidebar.selectbox(key="active_dataset_id").value == newer.dataset_id
+
+    at.switch_page(PAGE)
+    at.query_params.update({"dataset": str(tiny.dataset_id), "programme": "cashback",
+                            "joiners": "everyone"})
+    at.run()
+
+    assert not at.exception
+    assert at.sidebar.selectbox(key="active_dataset_id").value == tiny.dataset_id
+    assert any("restored from the link" in i.value for i in at.info)
+    assert metrics(at)["Member revenue"] == "$280.00"
+
+
+def test_a_link_to_a_dataset_not_in_the_workspace_says_so(app_test, tiny):
+    at = open_page(app_test(), {"dataset": "99", "programme": "stamps"})
+    assert not at.exception
+    assert "The link's dataset (99) is not in this workspace" in at.warning[0].value
+    assert at.radio(key=param_key("programme")).value == "stamps"
+
+
 def test_a_bad_link_is_ignored_with_a_message_naming_the_parameter(app_test, tiny):
     at = open_page(app_test(), {"programme": "cashback", "cashback_rate": "7",
                                 "breakage": "lots", "months": "200", "stamp_every": "0.001",

@@ -10,8 +10,8 @@ ctx = page.start(t("Loyalty programme"), t(
     "pays off, and when."))
 
 loyalty_page.header(ctx)
-# Before any input is drawn: a link sets the inputs.
-loyalty_page.follow_link()
+# Before any input is drawn: a link switches the dataset and sets the inputs.
+loyalty_page.follow_link(ctx)
 inputs, results = loyalty_page.columns()
 with inputs:
     baseline = loyalty_page.baseline_section(ctx)
@@ -21,5 +21,5 @@ if programme is not None:
         replay = loyalty_page.replay_section(ctx, programme)
         loyalty_page.projection_section(ctx, baseline, programme, replay)
     loyalty_page.scenarios_section(ctx, baseline, programme)
-    loyalty_page.link_section(programme)
+    loyalty_page.link_section(ctx, programme)
 loyalty_page.formulas()

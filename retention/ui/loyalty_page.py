@@ -44,15 +44,19 @@ from retention.loyalty.projection import (
     sensitivity,
 )
 from retention.loyalty.replay import BASE_TIER, Replay, tier_names
-from retention.ui.context import Context
+from retention.store import DatasetNotFound
+from retention.ui.context import Context, set_active_dataset
 from retention.ui.data import loyalty as data
 from retention.ui.saved_settings import LOYALTY_NAMESPACE, MAX_SCENARIOS, LoyaltyScenarios
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import download_buttons, money_metric, show_table, table_spec
 
 PROGRAMME_TEXT_KEY = "_loyalty_programme"
-# The query parameters this page last wrote: a link is followed when the address differs.
-LINK_WRITTEN_KEY = "_loyalty_link_written"
+# Set once the page has read its address in this session.
+LINK_FOLLOWED_KEY = "_loyalty_link_followed"
+# The dataset a link asked for, so a switch is asked for once.
+LINK_DATASET_KEY = "_loyalty_link_dataset"
+DATASET_PARAM = "dataset"
 SCENARIO_NAME_KEY = "loyalty_scenario_name"
 SAVE_KEY = "loyalty_save_scenario"
 # The horizons the page offers (the domain accepts 1–120 months).
@@ -228,33 +232,63 @@ def _clamp_to_the_inputs(asked: dict[str, str]) -> list[str]:
     return notes
 
 
-def follow_link() -> None:
-    """Apply the programme in the address's query parameters, once per link: a link opened
-    (or pasted) restores its scenario; the page's own writes are not followed again."""
-    params = st.query_params.to_dict()
-    if params == st.session_state.get(LINK_WRITTEN_KEY):
+def _open_linked_dataset(ctx: Context, params: Mapping[str, str]) -> bool:
+    """Switch the sidebar to the link's dataset (``?dataset=ID``) when it is another one of
+    this workspace, once, by running the page again on it; False when there is
+    nothing to switch. An id that is not a dataset here is said and the dataset shown
+    stays."""
+    assert ctx.dataset is not None
+    linked = params.get(DATASET_PARAM)
+    if linked is None or linked == str(ctx.dataset.dataset_id):
+        return False
+    if st.session_state.get(LINK_DATASET_KEY) == linked:
+        return False  # asked for already: never loop on a switch that did not happen
+    st.session_state[LINK_DATASET_KEY] = linked
+    try:
+        dataset = ctx.workspace.dataset(int(linked))
+    except (ValueError, DatasetNotFound):
+        st.warning(t("The link's dataset ({id}) is not in this workspace; the programme is "
+                     "shown on “{name}”.", id=md_escape(linked),
+                     name=md_escape(ctx.dataset.name)), icon=":material/link_off:")
+        return False
+    set_active_dataset(dataset.dataset_id)
+    st.rerun()
+
+
+def follow_link(ctx: Context) -> None:
+    """Apply the address's query parameters on the page's first run in a session: a link
+    opened (a new tab or window is a new session) shows its dataset and restores its
+    programme. Never later: the page writes the address itself on every run, and a rerun
+    can reach the server with the address of the run before, which must not undo an input."""
+    state = st.session_state
+    if state.get(LINK_FOLLOWED_KEY):
         return
+    params = st.query_params.to_dict()
+    if _open_linked_dataset(ctx, params):
+        return
+    state[LINK_FOLLOWED_KEY] = True
     texts, notes = programme_from_link(params)
     if texts is None:
         return
     show_programme(texts)
-    st.session_state[LINK_WRITTEN_KEY] = params
     if notes:
         st.warning(md_escape(" ".join(notes)), icon=":material/link_off:")
     st.info(t("The programme was restored from the link."), icon=":material/link:")
 
 
-def link_section(programme: LoyaltyProgramme) -> None:
-    """The address of this programme: kept in the address bar, and shown to copy."""
-    params = link_parameters(programme)
+def link_section(ctx: Context, programme: LoyaltyProgramme) -> None:
+    """The address of this programme on this dataset: kept in the address bar, and shown to
+    copy."""
+    assert ctx.dataset is not None
+    params = {DATASET_PARAM: str(ctx.dataset.dataset_id), **link_parameters(programme)}
     st.query_params.from_dict(params)
-    st.session_state[LINK_WRITTEN_KEY] = params
     st.subheader(t("Share this programme"))
     base = st.context.url or ""
     st.code(f"{base}?{urllib.parse.urlencode(params, safe=',')}", language=None, wrap_lines=True)
-    st.caption(t("The link holds the programme's parameters as plain text, nothing else. "
-                 "Whoever opens it sees this programme on the dataset their sidebar shows, "
-                 "with that dataset's own baseline."))
+    st.caption(t("The link holds the dataset and the programme's parameters as plain text, "
+                 "nothing else. Whoever opens it in this workspace sees this programme on "
+                 "this dataset, with its measured baseline and their own as-of date; edits to "
+                 "the baseline are not part of the link."))
 
 
 # -- header and baseline ------------------------------------------------------------------------
