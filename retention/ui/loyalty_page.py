@@ -37,6 +37,7 @@ from retention.formatting import currency_symbol, format_count, format_money, fo
 from retention.i18n import current_language, t
 from retention.loyalty import JOINERS, PRESET_LABELS, PRESETS, PROGRAMME_TYPES, LoyaltyProgramme
 from retention.loyalty.baseline import Baseline
+from retention.loyalty.programme import NO_CAP
 from retention.loyalty.projection import (
     Projection,
     break_even_retention_uplift,
@@ -78,6 +79,7 @@ PERCENT_PARAMETERS = ("cashback_rate", "participation", "breakage", "retention_u
 # Where the page's inputs are narrower than the programme's ranges: (lowest, highest or None).
 INPUT_LIMITS = {"months": (Decimal(MIN_MONTHS), Decimal(MAX_MONTHS)),
                 "stamp_every": (Decimal("0.01"), None)}
+WHOLE_NUMBER_PARAMETERS = ("threshold_points", "stamps_per_gift", "seed", "months")
 # Checked together: the number of rates depends on the number of thresholds.
 _TIER_LISTS = ("tier_thresholds", "tier_rates")
 _HUNDRED = Decimal(100)
@@ -121,8 +123,8 @@ def input_value(name: str, text: str) -> Any:
     if name == "tier_rates":
         return ", ".join(_plain(Decimal(rate) * _HUNDRED) for rate in text.split(","))
     if name == "cap_per_year":
-        return None if text == "none" else float(text)
-    if name in ("threshold_points", "stamps_per_gift", "seed", "months"):
+        return None if text == NO_CAP else float(text)
+    if name in WHOLE_NUMBER_PARAMETERS:
         return int(text)
     if name in PERCENT_PARAMETERS:
         return float(Decimal(text) * _HUNDRED)
@@ -143,7 +145,7 @@ def parameter_text(name: str, value: Any) -> str:
                 rates.append(item.strip())
         return ",".join(rates)
     if value is None:
-        return "none"
+        return NO_CAP
     number = _exact(value)
     return _plain(number / _HUNDRED if name in PERCENT_PARAMETERS else number)
 
@@ -588,29 +590,28 @@ def replay_section(ctx: Context, programme: LoyaltyProgramme) -> Replay:
                  end=format_day(replay.window_end)))
     members = totals["members"]
     cards = _cards(8)
-    first, second, third = cards[:3], cards[3:6], cards[6:]
-    first[0].metric(t("Members"), format_count(members, lang), border=True, help=t(
+    cards[0].metric(t("Members"), format_count(members, lang), border=True, help=t(
         "{members} of the {candidates} customers with an order in the year join.",
         members=format_count(members, lang), candidates=format_count(replay.candidates, lang)))
-    money_metric(first[1], t("Member revenue"), totals["member_revenue"], ctx.currency,
+    money_metric(cards[1], t("Member revenue"), totals["member_revenue"], ctx.currency,
                  help=t("The members' {orders} orders in the year, returns left out.",
                         orders=format_count(totals["member_orders"], lang)))
     reached = totals["members_with_reward"] / members if members else None
-    first[2].metric(t("Members reaching a reward"), format_percent(reached, 1, lang),
+    cards[2].metric(t("Members reaching a reward"), format_percent(reached, 1, lang),
                     border=True, help=t("{n} members can redeem at least one reward.",
                                         n=format_count(totals["members_with_reward"], lang)))
-    money_metric(second[0], t("Rewards earned"), totals["rewards_earned"], ctx.currency,
+    money_metric(cards[3], t("Rewards earned"), totals["rewards_earned"], ctx.currency,
                  help=t("Everything the rules give the members over the year, claimable or "
                         "not."))
-    money_metric(second[1], t("Rewards redeemable"), totals["rewards_redeemable"],
+    money_metric(cards[4], t("Rewards redeemable"), totals["rewards_redeemable"],
                  ctx.currency, help=t("The whole rewards members reach, after the cap."))
-    money_metric(second[2], t("Expected reward cost"), totals["expected_reward_cost"],
+    money_metric(cards[5], t("Expected reward cost"), totals["expected_reward_cost"],
                  ctx.currency, help=t("Rewards redeemable × (1 − breakage {breakage}).",
                                       breakage=format_percent(programme.breakage, 1, lang)))
-    money_metric(third[0], t("Liability at the end"), totals["liability"], ctx.currency,
+    money_metric(cards[6], t("Liability at the end"), totals["liability"], ctx.currency,
                  help=t("Points or stamps collected but short of a reward on the last day: "
                         "owed if members come back."))
-    third[1].metric(t("Cost as % of member revenue"),
+    cards[7].metric(t("Cost as % of member revenue"),
                     format_percent(totals["cost_share_of_member_revenue"], 2, lang),
                     border=True,
                     help=t("(Expected reward cost + welcome bonuses {welcome} + birthday "
@@ -715,33 +716,31 @@ def projection_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgr
         return
     projection = result.projection
     cards = _cards(6)
-    row = cards[:3]
-    money_metric(row[0], t("Incremental profit over {months} months", months=programme.months),
+    money_metric(cards[0], t("Incremental profit over {months} months", months=programme.months),
                  projection.incremental_profit, ctx.currency,
                  help=t("Σ over the months of (gross profit with − gross profit without − the "
                         "programme's costs)."))
     payback = projection.payback_month
-    row[1].metric(t("Payback"), t("Month {month}", month=payback) if payback else
+    cards[1].metric(t("Payback"), t("Month {month}", month=payback) if payback else
                   t("Not within {months} months", months=programme.months), border=True,
                   help=t("The first month from which the cumulative incremental profit stays "
                          "at or above zero."))
-    row[2].metric(t("Return on the programme's costs"),
+    cards[2].metric(t("Return on the programme's costs"),
                   format_percent(projection.roi, 1, lang) if projection.roi is not None
                   else t("No costs"), border=True,
                   help=t("ROI = incremental profit ÷ programme costs ({costs}: rewards, "
                          "welcome bonuses, birthday gifts, fixed cost).",
                          costs=md_escape(format_money(projection.programme_costs, ctx.currency,
                                                       lang))))
-    row = cards[3:]
-    money_metric(row[0], t("Member LTV without the programme"), projection.member_ltv_before,
+    money_metric(cards[3], t("Member LTV without the programme"), projection.member_ltv_before,
                  ctx.currency, help=t("S × C × P × T with T = 1 ÷ (1 − r), at most 120 "
                                       "months."))
-    money_metric(row[1], t("Member LTV with the programme"), projection.member_ltv_after,
+    money_metric(cards[4], t("Member LTV with the programme"), projection.member_ltv_after,
                  ctx.currency,
                  delta=projection.member_ltv_after - projection.member_ltv_before,
                  help=t("(S′ × C′ × (P − reward share) − birthday gift ÷ 12) × T′ − welcome "
                         "bonus, with the members' check S′, frequency C′ and lifetime T′."))
-    row[2].metric(t("Break-even retention uplift"), _points(result.break_even, lang),
+    cards[5].metric(t("Break-even retention uplift"), _points(result.break_even, lang),
                   border=True,
                   help=t("The retention uplift at which the {months} months' incremental "
                          "profit is zero, everything else as set. None: no uplift below 100% "
