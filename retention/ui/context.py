@@ -26,10 +26,12 @@ from retention.ui.data import frame as frame_data
 from retention.ui.saved_settings import (
     ABC_XYZ_NAMESPACE,
     CHURN_NAMESPACE,
+    LOYALTY_NAMESPACE,
     LTV_NAMESPACE,
     PORTRAITS_NAMESPACE,
     AbcXyzCutOffs,
     ChurnSettings,
+    LoyaltyScenarios,
     LtvSettings,
     PortraitSettings,
 )
@@ -111,6 +113,8 @@ class SavedSettings:
                    "The churn page's value settings (margin, discount rate, horizon), in %.")
     portraits = Family(PORTRAITS_NAMESPACE, PortraitSettings.from_dict,
                        "What the customer portraits are drawn from (features, how many).")
+    loyalty = Family(LOYALTY_NAMESPACE, LoyaltyScenarios.from_dict,
+                     "The loyalty simulator's saved scenarios (up to three), by name.")
 
 
 @dataclass(frozen=True)

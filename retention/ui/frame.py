@@ -305,6 +305,7 @@ def navigation_pages() -> list[st.Page]:
         st.Page("views/abc_xyz.py", title=t("ABC/XYZ"), icon=":material/grid_view:"),
         st.Page("views/portraits.py", title=t("Portraits"), icon=":material/groups:"),
         st.Page("views/churn.py", title=t("Churn risk"), icon=":material/trending_down:"),
+        st.Page("views/loyalty.py", title=t("Loyalty programme"), icon=":material/loyalty:"),
         st.Page(DATA_PAGE, title=t("Data"), icon=":material/upload_file:"),
     ]
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from retention.loyalty import LoyaltyProgramme
 from retention.metrics.abc_xyz import PRODUCT_SETTINGS, AbcXyzSettings
 from retention.metrics.ltv import DEFAULT_MARGIN
 from retention.models import ValueSettings
@@ -22,6 +23,7 @@ ABC_XYZ_NAMESPACE = "abc_xyz"
 LTV_NAMESPACE = "ltv"
 CHURN_NAMESPACE = "churn"
 PORTRAITS_NAMESPACE = "portraits"
+LOYALTY_NAMESPACE = "loyalty"
 
 # The products' own CV cut-offs, stored beside the customers' settings under these names.
 _PRODUCT_KEYS = {"x_cv": "product_x_cv", "y_cv": "product_y_cv"}
@@ -161,3 +163,73 @@ class PortraitSettings:
         if not features:
             features = tuple(f for f in DEFAULT_FEATURES if f in offered)
         return PortraitSettings(features, self.k)
+
+
+# The loyalty simulator keeps this many scenarios per dataset: three fit side by side.
+MAX_SCENARIOS = 3
+
+
+@dataclass(frozen=True)
+class LoyaltyScenario:
+    """One saved loyalty scenario: the name the user gave it and the programme."""
+
+    name: str
+    programme: LoyaltyProgramme
+
+
+@dataclass(frozen=True)
+class LoyaltyScenarios:
+    """The loyalty simulator's saved scenarios, oldest first, at most :data:`MAX_SCENARIOS`.
+
+    Each is stored as its name and the programme's text form
+    (:meth:`LoyaltyProgramme.as_strings`), never a pickled object.
+    """
+
+    scenarios: tuple[LoyaltyScenario, ...] = ()
+
+    @classmethod
+    def from_dict(cls, saved: Mapping[str, Any]) -> LoyaltyScenarios:
+        """The stored scenarios; one whose programme no longer validates (a range tightened
+        since, a value edited by hand) or that has no name is left out, and only the first
+        :data:`MAX_SCENARIOS` are kept."""
+        scenarios = []
+        for entry in saved.get("scenarios") or ():
+            try:
+                name = str(entry["name"]).strip()
+                texts = {str(k): str(v) for k, v in dict(entry["programme"]).items()}
+                programme = LoyaltyProgramme.from_strings(texts)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if name:
+                scenarios.append(LoyaltyScenario(name, programme))
+        return cls(tuple(scenarios[:MAX_SCENARIOS]))
+
+    def as_dict(self) -> dict[str, Any]:
+        """What is stored: each scenario's name and programme text."""
+        return {"scenarios": [{"name": s.name, "programme": s.programme.as_strings()}
+                              for s in self.scenarios]}
+
+    @property
+    def full(self) -> bool:
+        """True when no further scenario can be saved."""
+        return len(self.scenarios) >= MAX_SCENARIOS
+
+    def names(self) -> list[str]:
+        """The scenarios' names, oldest first."""
+        return [scenario.name for scenario in self.scenarios]
+
+    def saved(self, name: str, programme: LoyaltyProgramme) -> LoyaltyScenarios:
+        """These scenarios with ``programme`` saved as ``name``: a scenario of that name is
+        replaced in place, else it is added; raises ValueError when that would make more
+        than :data:`MAX_SCENARIOS`."""
+        scenario = LoyaltyScenario(name, programme)
+        if name in self.names():
+            return LoyaltyScenarios(tuple(scenario if s.name == name else s
+                                          for s in self.scenarios))
+        if self.full:
+            raise ValueError(f"at most {MAX_SCENARIOS} scenarios can be saved")
+        return LoyaltyScenarios((*self.scenarios, scenario))
+
+    def without(self, name: str) -> LoyaltyScenarios:
+        """These scenarios without the one called ``name``."""
+        return LoyaltyScenarios(tuple(s for s in self.scenarios if s.name != name))
