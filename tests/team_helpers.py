@@ -28,7 +28,7 @@ class Team:
 
 
 @pytest.fixture
-def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_sample) -> Iterator[Team]:
+def team_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_sample) -> Iterator[Team]:
     monkeypatch.delenv("RETENTION_DB", raising=False)
     monkeypatch.delenv("RETENTION_PASSWORD", raising=False)
     monkeypatch.setenv("RETENTION_REGISTRY", str(tmp_path / "registry.sqlite3"))
@@ -57,12 +57,14 @@ def new_session(query: dict[str, str] | None = None) -> AppTest:
 
 
 def sign_in(email: str, password: str = PASSWORD, at: AppTest | None = None) -> AppTest:
-    """``at`` (default: a new session) after its email and password were submitted."""
+    """``at`` (default: a new session) after its email and password were submitted, and one
+    more run (AppTest keeps the pages registered before the sign-in's ``st.rerun`` until the
+    session's next run, as a browser's next click would)."""
     at = (at or new_session()).run()
     at.text_input(key="sign_in_email").set_value(email)
     at.text_input(key="sign_in_password").set_value(password)
     at.button[0].click().run()
-    return at
+    return at.run() if not at.text_input else at
 
 
 def texts(at: AppTest) -> str:

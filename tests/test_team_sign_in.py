@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from retention.registry import ACCOUNT_FAILURES, SESSION_SECONDS
 from retention.ui.team import SESSION_PARAM, WORKSPACE_PARAM
-from tests.team_helpers import new_session, sign_in, team, texts
+from tests.team_helpers import new_session, sign_in, team_registry, texts
 
-__all__ = ["team"]  # the fixture, used by name
+__all__ = ["team_registry"]  # the fixture, used by name
 
 
 def signed_in_as(at: AppTest, email: str) -> bool:
@@ -34,28 +34,28 @@ def test_a_registry_path_that_is_not_there_keeps_the_dashboard_closed(
     assert "stays closed" in error.value and "no registry there" in error.value
 
 
-def test_team_mode_asks_for_email_and_password(team):
+def test_team_mode_asks_for_email_and_password(team_registry):
     at = new_session().run()
     assert not at.exception
     assert [box.label for box in at.text_input] == ["Email", "Password"]
     assert "Team mode" in texts(at) and not at.sidebar.selectbox
 
 
-def test_a_local_account_signs_in_and_sees_its_mode_and_role(team):
+def test_a_local_account_signs_in_and_sees_its_mode_and_role(team_registry):
     at = sign_in("Ann@Example.org ")
     assert signed_in_as(at, "ann@example.org")
     assert "Team mode (local account): ann@example.org, admin of this workspace." in texts(at)
-    assert at.query_params[WORKSPACE_PARAM] == str(team.north.workspace_id)
+    assert at.query_params[WORKSPACE_PARAM] == str(team_registry.north.workspace_id)
 
 
-def test_a_wrong_password_is_refused_with_a_sentence(team):
+def test_a_wrong_password_is_refused_with_a_sentence(team_registry):
     at = sign_in("ann@example.org", "not the password")
     assert not at.exception and at.text_input
     assert "do not match an account" in texts(at)
     assert SESSION_PARAM not in at.query_params
 
 
-def test_too_many_failures_say_how_long_to_wait(team):
+def test_too_many_failures_say_how_long_to_wait(team_registry):
     at = new_session().run()
     for _ in range(ACCOUNT_FAILURES):
         sign_in("ann@example.org", "wrong password!", at)
@@ -64,39 +64,39 @@ def test_too_many_failures_say_how_long_to_wait(team):
     assert "Too many failed sign-ins for this account: try again in" in texts(at)
 
 
-def test_a_reload_with_the_token_keeps_the_sign_in(team):
+def test_a_reload_with_the_token_keeps_the_sign_in(team_registry):
     token = sign_in("vic@example.org").query_params[SESSION_PARAM]
 
     reloaded = new_session({SESSION_PARAM: token}).run()  # a new tab of the same address
     assert signed_in_as(reloaded, "vic@example.org")
 
 
-def test_sign_out_revokes_the_token_for_every_tab(team):
+def test_sign_out_revokes_the_token_for_every_tab(team_registry):
     at = sign_in("vic@example.org")
     token = at.query_params[SESSION_PARAM]
     other_tab = new_session({SESSION_PARAM: token}).run()
 
     at.button(key="team_sign_out").click().run()
     assert at.text_input and SESSION_PARAM not in at.query_params
-    assert team.registry.session_user(token) is None
+    assert team_registry.registry.session_user(token) is None
     other_tab.run()
     assert other_tab.text_input and "Your sign-in has ended" in texts(other_tab)
 
 
-def test_an_unknown_or_expired_token_is_refused(team):
+def test_an_unknown_or_expired_token_is_refused(team_registry):
     at = new_session({SESSION_PARAM: "made-up-token"}).run()
     assert not at.exception and at.text_input
     assert "Your sign-in has ended" in texts(at)
     assert SESSION_PARAM not in at.query_params
 
-    token = team.registry.open_session("ed@example.org")
-    with sqlite3.connect(team.registry.path) as con:  # 12 hours unused
+    token = team_registry.registry.open_session("ed@example.org")
+    with sqlite3.connect(team_registry.registry.path) as con:  # 12 hours unused
         con.execute("update sessions set expires_at = expires_at - ?", [SESSION_SECONDS + 1])
     late = new_session({SESSION_PARAM: token}).run()
     assert late.text_input and "Your sign-in has ended" in texts(late)
 
 
-def test_with_an_auth_section_the_sign_in_is_st_login(team):
+def test_with_an_auth_section_the_sign_in_is_st_login(team_registry):
     at = new_session()
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
                           "cookie_secret": "a test secret of some length",

@@ -85,6 +85,11 @@ class Access:
         """Whether this run's user may do ``action`` in this workspace."""
         return may(self.role, action)
 
+    def why_not(self) -> str:
+        """The sentence shown where a control is disabled or hidden for this role."""
+        return t("You are a {role} of this workspace: you can read and export, and changing "
+                 "its data or settings needs an editor or an admin.", role=t(self.role.value))
+
 
 # Single-user mode: whoever reaches the dashboard (past its shared password, if any) may do
 # everything, as before team mode existed.
