@@ -5,12 +5,14 @@ sign-out or an unknown token signs out."""
 from __future__ import annotations
 
 import sqlite3
+import tomllib
 
 from streamlit.testing.v1 import AppTest
 
 from retention.registry import ACCOUNT_FAILURES, SESSION_SECONDS
-from retention.ui.team import SESSION_PARAM, WORKSPACE_PARAM
+from retention.ui.team import SESSION_PARAM, WORKSPACE_PARAM, shareable_link
 from tests.team_helpers import new_session, sign_in, team_registry, texts
+from tests.test_sign_in import EXAMPLE
 
 __all__ = ["team_registry"]  # the fixture, used by name
 
@@ -105,4 +107,26 @@ def test_with_an_auth_section_the_sign_in_is_st_login(team_registry):
     at.run()
     assert not at.exception and not at.text_input
     assert "sign in with your organisation's account" in texts(at)
+    assert [button.label for button in at.button] == ["Sign in"]
+
+
+def test_a_shared_link_keeps_the_view_and_drops_the_sign_in_token():
+    link = shareable_link("https://shop.example/ladder", {SESSION_PARAM: "secret-token",
+                                                          WORKSPACE_PARAM: "2"})
+    assert link == "https://shop.example/ladder?ws=2"
+    assert shareable_link("https://shop.example/", {SESSION_PARAM: "x"}) == \
+        "https://shop.example/"
+
+
+def test_the_secrets_examples_auth_section_switches_team_mode_to_st_login(team_registry):
+    lines = [line.removeprefix("# ") for line in EXAMPLE.read_text(encoding="utf-8").splitlines()
+             if line.startswith(("# [auth]", "# redirect_uri", "# cookie_secret", "# client_"))
+             or line.startswith("# server_metadata_url")]
+    auth = tomllib.loads("\n".join(lines))["auth"]
+    assert set(auth) == {"redirect_uri", "cookie_secret", "client_id", "client_secret",
+                         "server_metadata_url"}
+    at = new_session()
+    at.secrets["auth"] = auth
+    at.run()
+    assert not at.exception and not at.text_input
     assert [button.label for button in at.button] == ["Sign in"]

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import streamlit as st
@@ -321,7 +322,8 @@ def sign_in_navigation_pages() -> list[st.Page]:
     signing in the rerun lands on the page that was asked for.
     """
     pages = [st.Page(sign_in_page, title=t("Sign in"), default=True)]
-    for page in navigation_pages():
+    # the Team page's address too, so a bookmark to it shows the form before the page
+    for page in [*navigation_pages(), st.Page(TEAM_PAGE, title=t("Team"))]:
         if page.url_path:  # "" for the default page, which the form already serves
             pages.append(st.Page(sign_in_page, title=t("Sign in"), url_path=page.url_path,
                                  visibility="hidden"))
@@ -335,7 +337,7 @@ def _sign_out() -> None:
 # -- workspace and first run --------------------------------------------------------------------
 
 
-def workspace_or_stop(path: str | os.PathLike[str] | None = None) -> Workspace:
+def workspace_or_stop(path: Path | None = None) -> Workspace:
     """The process-wide workspace at ``path`` (default: the single-workspace mode's); if it
     cannot be opened, a sentence saying why, then stop."""
     try:

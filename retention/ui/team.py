@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -118,8 +120,9 @@ def team_registry_path() -> Path | None:
         path = registry_path(configured)
         if not path.is_file():
             raise SignInSetupError(
-                t("RETENTION_REGISTRY names {path}, and there is no registry there. Create it "
-                  "with python -m retention admin add-user, or correct the path.",
+                t("RETENTION_REGISTRY names {path}, and there is no registry there. Correct the "
+                  "path, or create the registry there (the README's \"Command line\" says "
+                  "how).",
                   path=md_escape(path)))
         return path
     if os.environ.get("RETENTION_DB"):
@@ -345,4 +348,18 @@ def mode_line(access: Access, *, shared_password: bool) -> None:
                else t("local account"))
         st.caption(t("Team mode ({how}): {email}, {role} of this workspace.", how=how,
                      email=md_escape(access.email or ""), role=t(access.role.value)))
+        address = st.context.url  # None where there is no browser (tests)
+        if access.workspace is not None and address:
+            with st.popover(t("Share this view"), icon=":material/share:"):
+                st.code(shareable_link(address, st.query_params.to_dict()), language=None)
+                st.caption(t("This address opens this page and workspace for a colleague who "
+                             "is a member of it. It does not carry your sign-in: copy this one, "
+                             "not the browser's address bar."))
         st.button(t("Sign out"), on_click=sign_out, icon=":material/logout:", key="team_sign_out")
+
+
+def shareable_link(address: str, query: Mapping[str, str]) -> str:
+    """``address`` with this view's query parameters, less the sign-in token: what a user may
+    send a colleague (the browser's own address holds the token, which signs in as them)."""
+    kept = {name: value for name, value in query.items() if name != SESSION_PARAM}
+    return f"{address}?{urlencode(kept)}" if kept else address

@@ -9,6 +9,8 @@ list and the navigation show the new state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -42,7 +44,7 @@ def _workspace_id(ctx: Context) -> int:
     return ctx.access.workspace.workspace_id
 
 
-def _change(ctx: Context, done: str, write, *args: object) -> None:
+def _change(ctx: Context, done: str, write: Callable[..., object], *args: object) -> None:
     """Run one registry change for an admin; its refusal as a sentence, its success as a
     confirmation after the rerun."""
     if not ctx.may(Action.MANAGE_MEMBERS):  # the server's check, not only the navigation's
