@@ -19,7 +19,14 @@ from retention.registry import Action
 from retention.store import Dataset
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.text import md_escape
-from retention.ui.widgets import download_buttons, rejects_spec, show_table, table_spec
+from retention.ui.widgets import (
+    download_buttons,
+    rejects_spec,
+    rerun_with_confirmation,
+    show_confirmation,
+    show_table,
+    table_spec,
+)
 
 MANAGE_KEY = "manage_dataset_id"
 _FLASH_KEY = "_datasets_flash"
@@ -53,15 +60,12 @@ def datasets_spec() -> TableSpec:
 
 
 def _done(message: str) -> None:
-    st.session_state[_FLASH_KEY] = message
-    st.rerun()
+    rerun_with_confirmation(_FLASH_KEY, message)
 
 
 def datasets_section(ctx: Context) -> None:
     """The datasets table with downloads, then the actions for one chosen dataset."""
-    flash = st.session_state.pop(_FLASH_KEY, None)
-    if flash:
-        st.success(flash, icon=":material/check_circle:")
+    show_confirmation(_FLASH_KEY)
     datasets = ctx.workspace.datasets()
     if not datasets:
         st.info(t("No datasets yet. Load a file above."), icon=":material/inbox:")

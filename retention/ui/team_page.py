@@ -19,6 +19,7 @@ from retention.registry import Action, RegistryError, Role
 from retention.ui import team
 from retention.ui.context import Context
 from retention.ui.text import md_escape
+from retention.ui.widgets import rerun_with_confirmation, show_confirmation
 
 _FLASH_KEY = "_team_flash"
 ROLES = list(Role)
@@ -55,15 +56,12 @@ def _change(ctx: Context, done: str, write: Callable[..., object], *args: object
     except RegistryError as exc:
         st.error(md_escape(exc), icon=":material/error:")
         return
-    st.session_state[_FLASH_KEY] = done
-    st.rerun()
+    rerun_with_confirmation(_FLASH_KEY, done)
 
 
 def members_section(ctx: Context) -> None:
     """The members and pending invitations, then role and removal for one member."""
-    flash = st.session_state.pop(_FLASH_KEY, None)
-    if flash:
-        st.success(flash, icon=":material/check_circle:")
+    show_confirmation(_FLASH_KEY)
     registry, workspace_id = team.registry(), _workspace_id(ctx)
     members = registry.members_of(workspace_id)
     invitations = registry.invitations_of(workspace_id)
