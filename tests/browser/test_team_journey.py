@@ -48,12 +48,13 @@ def team_server(tmp_path_factory: pytest.TempPathFactory,
         yield url, workspaces
 
 
-def signed_in_page(browser: Browser, url: str, email: str) -> Page:
-    """A new browser context (a separate person) on the dashboard, signed in as ``email``."""
+def signed_in_page(browser: Browser, url: str, email: str, address: str = "/") -> Page:
+    """A new browser context (a separate person) that opens ``address`` and signs in there as
+    ``email``."""
     context = browser.new_context(viewport=VIEWPORT, base_url=url, locale="en-US")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
-    page.goto("/")
+    page.goto(address)
     page.get_by_role("textbox", name="Email").fill(email)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -95,5 +96,38 @@ def test_a_viewer_finds_no_upload(browser: Browser, team_server) -> None:
         expect(vic.get_by_text("you can read and export").first).to_be_visible(
             timeout=RERUN_MS)
         expect(vic.get_by_test_id("stFileUploader")).to_have_count(0)
+    finally:
+        vic.context.close()
+
+
+def test_a_link_opened_before_signing_in_is_checked_after(browser: Browser, team_server) -> None:
+    url, workspaces = team_server
+    sue = signed_in_page(browser, url, "sue@example.org",
+                         f"/data?ws={workspaces['North'].workspace_id}")
+    try:
+        expect(sue.get_by_text(NOT_A_MEMBER)).to_be_visible(timeout=RERUN_MS)
+        expect(sidebar_dataset_picker(sue)).to_have_value("South data")
+        expect(sue.get_by_role("heading", name="Load a file")).to_be_visible()  # the link's page
+    finally:
+        sue.context.close()
+
+
+def test_a_reload_after_a_page_switch_keeps_the_sign_in_and_sign_out_ends_it(
+        browser: Browser, team_server) -> None:
+    url, _ = team_server
+    vic = signed_in_page(browser, url, "vic@example.org")
+    try:
+        vic.get_by_test_id("stSidebarNav").get_by_role("link", name="Data", exact=True).click()
+        expect(vic.get_by_role("heading", name="Load a file")).to_be_visible(timeout=RERUN_MS)
+        wait_idle(vic)
+        expect(vic).to_have_url(re.compile(r"/data\?.*session="), timeout=RERUN_MS)
+        vic.reload()
+        expect(vic.get_by_role("heading", name="Load a file")).to_be_visible(timeout=RERUN_MS)
+
+        address = vic.url
+        vic.get_by_role("button", name="Sign out").click()
+        expect(vic.get_by_role("textbox", name="Email")).to_be_visible(timeout=RERUN_MS)
+        vic.goto(address)  # the old address, token and all, no longer signs in
+        expect(vic.get_by_text("Your sign-in has ended")).to_be_visible(timeout=RERUN_MS)
     finally:
         vic.context.close()
