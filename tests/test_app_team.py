@@ -71,9 +71,11 @@ def test_a_member_of_two_workspaces_switches_and_the_link_follows(shops):
     at = sign_in("ann@example.org")
     assert picker(at).options == ["North shop", "South shop"]
 
+    at.session_state["ladder_steps_1"] = "typed in North"  # a page's widget of dataset 1
     picker(at).set_value(shops.south.workspace_id).run()
     assert not at.exception
     assert dataset_names(at) == ["South data"]
+    assert "ladder_steps_1" not in at.session_state  # South's dataset 1 starts afresh
     assert at.query_params[WORKSPACE_PARAM] == str(shops.south.workspace_id)
     assert "viewer of this workspace" in texts(at)
 

@@ -434,8 +434,9 @@ def clear_leftovers_of_killed_loads() -> int:
 def access_or_stop() -> Access:
     """This run's Access: single-user mode's, or in team mode the signed-in user's workspace
     and role, checked against the registry now (a user without a workspace is told so and the
-    script stops). Switching workspaces forgets the sidebar's dataset and dates, whose ids
-    belong to the workspace they were picked in."""
+    script stops). Switching workspaces forgets every choice made in the last one (the
+    sidebar's dataset and dates, the pages' widgets, whose keys carry dataset ids of that
+    workspace) and keeps only the sign-in, the picker and the activity window."""
     current = team.mode()
     if current is Mode.SINGLE:
         return SINGLE_USER
@@ -447,8 +448,9 @@ def access_or_stop() -> Access:
     state = st.session_state
     shown = access.workspace.workspace_id
     if state.get(_WORKSPACE_SHOWN_KEY, shown) != shown:
-        for key in (DATASET_KEY, AS_OF_KEY, AS_OF_BASIS_KEY):
-            state.pop(key, None)
+        kept = {team.TOKEN_KEY, team.USER_KEY, team.WORKSPACE_KEY, team.ACCESS_KEY, WINDOW_KEY}
+        for key in [key for key in state if key not in kept]:
+            del state[key]
     state[_WORKSPACE_SHOWN_KEY] = shown
     return access
 
