@@ -185,7 +185,7 @@ def on_team_page(shops) -> AppTest:
 def test_the_team_page_lists_members_with_roles(shops):
     at = on_team_page(shops)
     table = at.dataframe[0].value
-    assert dict(zip(table["Email"], table["Role"], strict=True)) == {
+    assert dict(zip(table["email"], table["role"], strict=True)) == {
         "ann@example.org": "admin", "ed@example.org": "editor", "vic@example.org": "viewer"}
 
 
@@ -244,3 +244,9 @@ def test_a_demoted_admin_loses_the_team_page_at_once(shops):
     at.run()
     assert not at.exception
     assert "Members" not in [h.value for h in at.header]
+
+
+def test_a_member_of_nothing_is_not_called_a_viewer(shops):
+    at = sign_in("new@example.org")
+    assert "Team mode (local account): new@example.org." in texts(at)
+    assert "viewer" not in texts(at)

@@ -443,7 +443,7 @@ def access_or_stop() -> Access:
     email = team.signed_in_email(current)
     access = team.choose_workspace(current, email) if email else None
     if access is None or access.workspace is None:
-        team.mode_line(Access(current, Role.VIEWER, email), shared_password=False)
+        team.mode_line(Access(current, Role.VIEWER, email), shared_password=False)  # no workspace
         st.stop()
     state = st.session_state
     shown = access.workspace.workspace_id

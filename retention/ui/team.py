@@ -346,8 +346,10 @@ def mode_line(access: Access, *, shared_password: bool) -> None:
             return
         how = (t("signed in through your organisation") if access.mode is Mode.OIDC
                else t("local account"))
+        email = md_escape(access.email or "")
         st.caption(t("Team mode ({how}): {email}, {role} of this workspace.", how=how,
-                     email=md_escape(access.email or ""), role=t(access.role.value)))
+                     email=email, role=t(access.role.value)) if access.workspace else
+                   t("Team mode ({how}): {email}.", how=how, email=email))
         address = st.context.url  # None where there is no browser (tests)
         if access.workspace is not None and address:
             with st.popover(t("Share this view"), icon=":material/share:"):

@@ -14,12 +14,18 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from retention.export import Column, TableSpec
 from retention.i18n import t
 from retention.registry import Action, RegistryError, Role
 from retention.ui import team
 from retention.ui.context import Context
 from retention.ui.text import md_escape
-from retention.ui.widgets import rerun_with_confirmation, show_confirmation
+from retention.ui.widgets import (
+    rerun_with_confirmation,
+    show_confirmation,
+    show_table,
+    table_spec,
+)
 
 _FLASH_KEY = "_team_flash"
 ROLES = list(Role)
@@ -29,6 +35,12 @@ def _role_label(role: Role) -> str:
     return {Role.VIEWER: t("viewer: reads and exports"),
             Role.EDITOR: t("editor: also uploads, deletes and edits settings"),
             Role.ADMIN: t("admin: also manages members")}[role]
+
+
+def members_spec() -> TableSpec:
+    """The members table: email, role, and whether they are a member or invited."""
+    return table_spec(Column("email", t("Email")), Column("role", t("Role")),
+                      Column("status", t("Status")))
 
 
 def allowed(ctx: Context) -> bool:
@@ -66,11 +78,11 @@ def members_section(ctx: Context) -> None:
     members = registry.members_of(workspace_id)
     invitations = registry.invitations_of(workspace_id)
     st.header(t("Members"))
-    rows = [{t("Email"): m.email, t("Role"): t(m.role.value), t("Status"): t("member")}
+    rows = [{"email": m.email, "role": t(m.role.value), "status": t("member")}
             for m in members]
-    rows += [{t("Email"): i.email, t("Role"): t(i.role.value),
-              t("Status"): t("invited: joins at their next sign-in")} for i in invitations]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    rows += [{"email": i.email, "role": t(i.role.value),
+              "status": t("invited: joins at their next sign-in")} for i in invitations]
+    show_table(pd.DataFrame(rows), members_spec())
 
     emails = [m.email for m in members]
     roles = {m.email: m.role for m in members}
