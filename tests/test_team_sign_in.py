@@ -130,3 +130,14 @@ def test_the_secrets_examples_auth_section_switches_team_mode_to_st_login(team_r
     at.run()
     assert not at.exception and not at.text_input
     assert [button.label for button in at.button] == ["Sign in"]
+
+
+def test_a_damaged_registry_is_a_sentence_not_a_traceback(app_test, no_sample, tmp_path,
+                                                          monkeypatch):
+    damaged = tmp_path / "registry.sqlite3"
+    damaged.write_bytes(b"not an SQLite file, " * 100)
+    monkeypatch.setenv("RETENTION_REGISTRY", str(damaged))
+    at = app_test().run()
+    assert not at.exception and not at.text_input
+    assert "Signing in is not possible right now" in texts(at)
+    assert "cannot be used" in texts(at)

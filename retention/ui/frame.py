@@ -25,7 +25,7 @@ import streamlit as st
 from retention.formatting import format_count
 from retention.i18n import DEFAULT_LANGUAGE, current_language, set_language, t
 from retention.ingest import IngestError, clean_stale_temp_dirs
-from retention.registry import Action, Role
+from retention.registry import Action, RegistryError, Role
 from retention.store import Workspace, open_workspace, workspace_path
 from retention.ui import sample_data, team
 from retention.ui.context import (
@@ -165,7 +165,7 @@ def signed_in() -> bool:
         if current is not Mode.SINGLE:
             return team.signed_in_email(current) is not None
         password = required_password()
-    except SignInSetupError:
+    except (SignInSetupError, RegistryError):  # the sign-in page says why
         return False
     if password is None:
         return True
@@ -258,6 +258,12 @@ def _client_address() -> str:
     return address if isinstance(address, str) else ""
 
 
+def _registry_unavailable(exc: RegistryError) -> None:
+    log.error("team registry unavailable: %s", exc)
+    st.error(t("Signing in is not possible right now: {reason} If you are not this dashboard's "
+               "owner, tell them.", reason=md_escape(exc)), icon=":material/error:")
+
+
 def sign_in_page() -> None:
     """The sign-in of this mode (team mode's in :mod:`retention.ui.team`), or the shared
     password's form; on success the session is marked signed in and the app reruns."""
@@ -269,11 +275,11 @@ def sign_in_page() -> None:
         st.error(t("Sign-in is not set up correctly, so this dashboard stays closed. {reason} "
                    "If you are not its owner, tell them.", reason=md_escape(exc)))
         return
-    if current is Mode.LOCAL:
-        team.local_sign_in_page()
-        return
-    if current is Mode.OIDC:
-        team.oidc_sign_in_page()
+    if current is not Mode.SINGLE:
+        try:
+            team.local_sign_in_page() if current is Mode.LOCAL else team.oidc_sign_in_page()
+        except RegistryError as exc:
+            _registry_unavailable(exc)
         return
     st.caption(t("This dashboard is shared with your team. Ask its owner for the password."))
     with st.form("sign_in"):
@@ -440,8 +446,12 @@ def access_or_stop() -> Access:
     current = team.mode()
     if current is Mode.SINGLE:
         return SINGLE_USER
-    email = team.signed_in_email(current)
-    access = team.choose_workspace(current, email) if email else None
+    try:
+        email = team.signed_in_email(current)
+        access = team.choose_workspace(current, email) if email else None
+    except RegistryError as exc:  # another process holds it too long, or it is damaged
+        _registry_unavailable(exc)
+        st.stop()
     if access is None or access.workspace is None:
         team.mode_line(Access(current, Role.VIEWER, email), shared_password=False)  # no workspace
         st.stop()

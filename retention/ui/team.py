@@ -228,7 +228,9 @@ def sign_out() -> None:
 
 
 def local_sign_in_page() -> None:
-    """Email and password of a local account; a success opens a session and reruns."""
+    """Email and password of a local account; a success opens a session and reruns.
+    :class:`RegistryError` before any form when the registry cannot be used."""
+    reg = registry()
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.info(notice, icon=":material/info:")
@@ -240,7 +242,6 @@ def local_sign_in_page() -> None:
         submitted = st.form_submit_button(t("Sign in"), type="primary")
     if not submitted:
         return
-    reg = registry()
     try:
         user = reg.verify_password(email, password)
     except SignInThrottled as exc:
