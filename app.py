@@ -17,6 +17,6 @@ if not frame.signed_in():
     st.stop()
 frame.draw_before_navigation()
 
-page = st.navigation(frame.navigation_pages())
+page = st.navigation(frame.navigation_pages() + frame.team_pages())
 frame.sample_banner(context.current(), link_to_data=page.url_path != "data")
 page.run()

@@ -37,13 +37,22 @@ not such a user exists, so the throttle does not reveal who has an account) in
 and forgotten when it succeeds, so attempts racing in parallel processes cannot slip past the
 limit; a success also forgets the account's earlier failures. An attempt over a limit is refused
 without looking at the password, saying how many seconds to wait.
+
+Sign-in sessions (what keeps a local account signed in across a reload, README "Sharing the
+dashboard"): :meth:`Registry.open_session` makes a token of 32 random bytes and stores only its
+SHA-256 digest (a token is random, so a plain digest suffices: there is nothing to guess from
+it), with an expiry :data:`SESSION_SECONDS` ahead that each use moves forward (sliding).
+:meth:`Registry.session_user` answers for a live token; :meth:`Registry.close_session` ends one.
+A stolen copy of the registry therefore signs nobody in.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
+import secrets
 import sqlite3
 import time
 import unicodedata
@@ -74,6 +83,12 @@ ACCOUNT_WINDOW_SECONDS = 15 * 60
 SERVER_FAILURES = 50
 SERVER_WINDOW_SECONDS = 60
 
+# A sign-in session ends this long after its last use.
+SESSION_SECONDS = 12 * 60 * 60
+# A use moves the expiry forward only when the last move is this old: one write a minute, not
+# one per script run.
+SESSION_TOUCH_SECONDS = 60
+
 MIN_PASSWORD_LENGTH = 8
 MAX_EMAIL_LENGTH = 254
 MAX_WORKSPACE_NAME_LENGTH = 100
@@ -82,7 +97,7 @@ _SLUG_LENGTH = 40
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = [
     "create table if not exists meta (key text primary key, value text not null)",
     """
@@ -130,6 +145,16 @@ _SCHEMA = [
     """,
     "create index if not exists sign_in_attempts_by_account on sign_in_attempts (account, at)",
     "create index if not exists sign_in_attempts_by_time on sign_in_attempts (at)",
+    # since schema version 2: local accounts' sign-in sessions, by the digest of their token
+    """
+    create table if not exists sessions (
+        token_digest text primary key,
+        user_id integer not null references users on delete cascade,
+        expires_at real not null,
+        touched_at real not null
+    )
+    """,
+    "create index if not exists sessions_by_expiry on sessions (expires_at)",
 ]
 
 
@@ -495,6 +520,48 @@ class Registry:
         with self._transaction(write=False) as con:
             return self._throttle(con, _email_key(email))
 
+    # -- sign-in sessions ----------------------------------------------------------------------
+
+    def open_session(self, email: str) -> str:
+        """A new sign-in session for the user: its token (43 URL-safe characters), shown to
+        nobody but that user's browser; the registry keeps its digest only. Expired sessions
+        of anyone are cleared on the way. :class:`UnknownUser` for an unknown email."""
+        key = normalise_email(email)
+        token = secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._transaction(write=True) as con:
+            row = _user_row(con, key)
+            if row is None:
+                raise _unknown_user(key)
+            con.execute("delete from sessions where expires_at <= ?", [now])
+            con.execute("insert into sessions (token_digest, user_id, expires_at, touched_at) "
+                        "values (?, ?, ?, ?)",
+                        [_digest(token), row["user_id"], now + SESSION_SECONDS, now])
+        return token
+
+    def session_user(self, token: str) -> User | None:
+        """The user a live session ``token`` belongs to, its expiry moved :data:`SESSION_SECONDS`
+        ahead; None for a token that is unknown, ended or expired."""
+        now = self._clock()
+        digest = _digest(token)
+        with self._transaction(write=False) as con:
+            row = con.execute(
+                "select u.user_id, u.email, u.password_hash, s.touched_at from sessions s "
+                "join users u using (user_id) where s.token_digest = ? and s.expires_at > ?",
+                [digest, now]).fetchone()
+        if row is None:
+            return None
+        if now - row["touched_at"] >= SESSION_TOUCH_SECONDS:
+            with self._transaction(write=True) as con:
+                con.execute("update sessions set expires_at = ?, touched_at = ? "
+                            "where token_digest = ?", [now + SESSION_SECONDS, now, digest])
+        return User(row["user_id"], row["email"], row["password_hash"] is not None)
+
+    def close_session(self, token: str) -> None:
+        """End the session ``token`` (sign-out); nothing happens for an unknown one."""
+        with self._transaction(write=True) as con:
+            con.execute("delete from sessions where token_digest = ?", [_digest(token)])
+
     def _hash(self, password: str) -> str:
         if len(password) < MIN_PASSWORD_LENGTH:
             raise InvalidValue(t("A password needs at least {least} characters.",
@@ -761,6 +828,10 @@ def _wait(times_desc: list[float], limit: int, window: float, now: float) -> int
     if len(times_desc) < limit:
         return 0
     return max(1, math.ceil(times_desc[limit - 1] + window - now))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _unknown_user(email: str) -> UnknownUser:

@@ -20,6 +20,7 @@ from retention.registry import (
     RIGHTS,
     SERVER_FAILURES,
     SERVER_WINDOW_SECONDS,
+    SESSION_SECONDS,
     Action,
     AlreadyExists,
     InvalidValue,
@@ -468,3 +469,53 @@ def test_where_the_registry_and_workspaces_live(tmp_path, monkeypatch):
 def test_a_registry_that_cannot_be_opened_says_so(tmp_path):
     with pytest.raises(RegistryUnavailable, match="^The registry .* cannot be used: "):
         Registry.open(tmp_path)  # a folder, not a file
+
+
+# -- sign-in sessions --------------------------------------------------------------------------
+
+
+def test_a_session_token_signs_its_user_in_until_closed(registry):
+    registry.add_user("ann@example.org", PASSWORD)
+    token = registry.open_session("Ann@Example.org")
+
+    assert len(token) >= 43
+    assert registry.session_user(token).email == "ann@example.org"
+    registry.close_session(token)
+    assert registry.session_user(token) is None
+    registry.close_session(token)  # a second sign-out is harmless
+
+
+def test_only_the_tokens_digest_is_stored(registry):
+    registry.add_user("ann@example.org", PASSWORD)
+    token = registry.open_session("ann@example.org")
+    with sqlite3.connect(registry.path) as con:
+        stored = [row[0] for row in con.execute("select token_digest from sessions")]
+    assert len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
+
+
+def test_a_session_expires_twelve_hours_after_its_last_use(registry, clock):
+    registry.add_user("ann@example.org", PASSWORD)
+    token = registry.open_session("ann@example.org")
+    clock.now += SESSION_SECONDS - 10
+    assert registry.session_user(token) is not None  # a use moves the expiry forward
+    clock.now += SESSION_SECONDS - 10
+    assert registry.session_user(token) is not None
+    clock.now += SESSION_SECONDS + 1
+    assert registry.session_user(token) is None
+
+
+def test_unknown_tokens_and_users_are_refused(registry):
+    assert registry.session_user("made-up") is None
+    with pytest.raises(UnknownUser):
+        registry.open_session("nobody@example.org")
+
+
+def test_a_version_one_registry_gains_the_sessions_table(tmp_path, clock):
+    path = tmp_path / "old.sqlite3"
+    Registry.open(path, hasher=FAST, clock=clock)
+    with sqlite3.connect(path) as con:
+        con.execute("drop table sessions")
+        con.execute("update meta set value = '1' where key = 'schema_version'")
+    registry = Registry.open(path, hasher=FAST, clock=clock)
+    registry.add_user("ann@example.org", PASSWORD)
+    assert registry.session_user(registry.open_session("ann@example.org")) is not None

@@ -21,7 +21,9 @@ import streamlit as st
 
 from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
 from retention.metrics.ladder import LadderThresholds
+from retention.registry import Action, Role
 from retention.store import Dataset, DatasetNotFound, Workspace, open_workspace
+from retention.ui import team
 from retention.ui.data import frame as frame_data
 from retention.ui.saved_settings import (
     ABC_XYZ_NAMESPACE,
@@ -122,12 +124,25 @@ class Context:
     """The workspace and the sidebar's choices for this script run.
 
     ``dataset`` is None when the workspace has no datasets; ``as_of`` is then None too.
+    ``access`` says who is signed in and what their role lets them do (single-user mode:
+    everything).
     """
 
     workspace: Workspace
     dataset: Dataset | None
     as_of: dt.date | None
     window_days: int
+    access: team.Access = team.SINGLE_USER
+
+    @property
+    def role(self) -> Role:
+        """The user's role in this workspace (admin in single-user mode)."""
+        return self.access.role
+
+    def may(self, action: Action) -> bool:
+        """Whether the user may do ``action`` here: every writing control asks this before it
+        writes, whatever its widget showed."""
+        return self.access.may(action)
 
     @functools.cached_property
     def saved(self) -> SavedSettings:
@@ -155,7 +170,8 @@ def current() -> Context:
 
     Every page calls this first.
     """
-    ws = open_workspace()
+    access = team.current_access()
+    ws = open_workspace(access.workspace.db if access.workspace else None)
     state = st.session_state
     dataset = None
     chosen = state.get(DATASET_KEY)
@@ -168,7 +184,7 @@ def current() -> Context:
     if dataset is not None:
         as_of = state.get(AS_OF_KEY) or frame_data.default_as_of(ws, dataset, dt.date.today())
     window = int(state.get(WINDOW_KEY) or DEFAULT_WINDOW_DAYS)
-    return Context(workspace=ws, dataset=dataset, as_of=as_of, window_days=window)
+    return Context(workspace=ws, dataset=dataset, as_of=as_of, window_days=window, access=access)
 
 
 def set_active_dataset(dataset_id: int) -> None:

@@ -44,6 +44,7 @@ from retention.ingest import (
     load_file,
 )
 from retention.ingest.roles import ROLE_BY_NAME, Role, missing_required
+from retention.registry import Action
 from retention.store import TRANSACTION_ROLES, DatasetNotFound
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.text import md_escape
@@ -133,8 +134,11 @@ def source_picker(ctx: Context) -> Source | None:
     """"Upload from this computer" or "Files on the server", then that source's widget.
 
     Returns the file to load, or None while there is none (or it cannot be used, which the
-    widget has said).
+    widget has said); for a role that may not upload, a sentence saying so instead.
     """
+    if not ctx.may(Action.UPLOAD):
+        st.info(ctx.access.why_not(), icon=":material/lock:")
+        return None
     folder = import_dir(ctx.workspace.path)
     _follow_server_file_link(folder)
     where = st.radio(
@@ -585,6 +589,9 @@ def _run_load(ctx: Context, source: Source, inspection: Inspection, mapping: dic
               name: str, mode: str, currency: str | None) -> None:
     """Load with progress in ``st.status``; on success remember the report and rerun so the
     sidebar lists the dataset, on failure show the reason (nothing has changed)."""
+    if not ctx.may(Action.UPLOAD):  # the server's check, whatever the page showed
+        st.error(ctx.access.why_not())
+        return
     steps: list[str] = []
     error: str | None = None
     report: LoadReport | None = None

@@ -15,10 +15,18 @@ import streamlit as st
 from retention.export import Column, ColumnKind, TableSpec
 from retention.formatting import CURRENCIES, format_count
 from retention.i18n import current_language, t
+from retention.registry import Action
 from retention.store import Dataset
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.text import md_escape
-from retention.ui.widgets import download_buttons, rejects_spec, show_table, table_spec
+from retention.ui.widgets import (
+    download_buttons,
+    rejects_spec,
+    rerun_with_confirmation,
+    show_confirmation,
+    show_table,
+    table_spec,
+)
 
 MANAGE_KEY = "manage_dataset_id"
 _FLASH_KEY = "_datasets_flash"
@@ -52,15 +60,12 @@ def datasets_spec() -> TableSpec:
 
 
 def _done(message: str) -> None:
-    st.session_state[_FLASH_KEY] = message
-    st.rerun()
+    rerun_with_confirmation(_FLASH_KEY, message)
 
 
 def datasets_section(ctx: Context) -> None:
     """The datasets table with downloads, then the actions for one chosen dataset."""
-    flash = st.session_state.pop(_FLASH_KEY, None)
-    if flash:
-        st.success(flash, icon=":material/check_circle:")
+    show_confirmation(_FLASH_KEY)
     datasets = ctx.workspace.datasets()
     if not datasets:
         st.info(t("No datasets yet. Load a file above."), icon=":material/inbox:")
@@ -85,6 +90,10 @@ def _manage(ctx: Context, datasets: list[Dataset]) -> None:
     dataset = by_id[st.selectbox(t("Manage dataset"), list(by_id),
                                  format_func=lambda i: by_id[i].name, key=MANAGE_KEY)]
     ds_id, name = dataset.dataset_id, md_escape(dataset.name)
+    # rename and currency are settings, delete is a delete: each control asks its own right
+    may_edit, may_delete = ctx.may(Action.EDIT_SETTINGS), ctx.may(Action.DELETE)
+    if not (may_edit and may_delete):
+        st.caption(ctx.access.why_not())
     left, right = st.columns(2)
 
     with left:
@@ -95,7 +104,8 @@ def _manage(ctx: Context, datasets: list[Dataset]) -> None:
                       icon=":material/swap_horiz:", on_click=set_active_dataset, args=(ds_id,))
         new_name = st.text_input(t("Name"), value=dataset.name, max_chars=100,
                                  key=f"rename_name_{ds_id}")
-        if st.button(t("Rename"), key=f"rename_{ds_id}", icon=":material/edit:"):
+        if st.button(t("Rename"), key=f"rename_{ds_id}", icon=":material/edit:",
+                     disabled=not may_edit) and may_edit:
             try:
                 renamed = ws.rename_dataset(ds_id, new_name or "")
             except ValueError as exc:
@@ -112,7 +122,7 @@ def _manage(ctx: Context, datasets: list[Dataset]) -> None:
             key=f"currency_of_{ds_id}",
         )
         if st.button(t("Save currency"), key=f"set_currency_{ds_id}", icon=":material/payments:",
-                     disabled=currency == dataset.currency):
+                     disabled=currency == dataset.currency or not may_edit) and may_edit:
             ws.set_currency(ds_id, currency)
             _done(t("“{name}” is now shown in {currency}.", name=name,
                     currency=labels.get(currency or "", currency or t("no currency"))))
@@ -127,9 +137,9 @@ def _manage(ctx: Context, datasets: list[Dataset]) -> None:
             st.caption(t("No rows were rejected."))
         confirmed = st.checkbox(
             t("I understand that deleting “{name}” removes all its rows for good", name=name),
-            key=f"delete_confirm_{ds_id}",
+            key=f"delete_confirm_{ds_id}", disabled=not may_delete,
         )
         if st.button(t("Delete dataset"), key=f"delete_{ds_id}", icon=":material/delete:",
-                     disabled=not confirmed):
+                     disabled=not (confirmed and may_delete)) and may_delete:
             ws.delete_dataset(ds_id)
             _done(t("Deleted “{name}”.", name=name))

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 import duckdb
 import streamlit as st
@@ -25,8 +25,9 @@ import streamlit as st
 from retention.formatting import format_count
 from retention.i18n import DEFAULT_LANGUAGE, current_language, set_language, t
 from retention.ingest import IngestError, clean_stale_temp_dirs
+from retention.registry import Action, RegistryError, Role
 from retention.store import Workspace, open_workspace, workspace_path
-from retention.ui import sample_data
+from retention.ui import sample_data, team
 from retention.ui.context import (
     AS_OF_BASIS_KEY,
     AS_OF_KEY,
@@ -38,12 +39,14 @@ from retention.ui.context import (
     set_active_dataset,
 )
 from retention.ui.data import frame as frame_data
+from retention.ui.team import SINGLE_USER, Access, Mode, SignInSetupError, secrets_dict
 from retention.ui.text import md_escape
 
 log = logging.getLogger(__name__)
 
 DATA_PAGE = "views/data.py"
 HOME_PAGE = "views/home.py"
+TEAM_PAGE = "views/team.py"
 SIGNED_IN_KEY = "_signed_in_token"
 MAX_WINDOW_DAYS = 3650
 # The password value .streamlit/secrets.toml.example shows; the gate refuses to use it.
@@ -54,6 +57,8 @@ MAX_FAILURES_PER_CLIENT = 5
 MAX_FAILURES_PER_SERVER = 20
 # How often finished downloads are cleared from Streamlit's media store (see sweep_downloads).
 DOWNLOAD_SWEEP_SECONDS = 15.0
+# The team workspace the sidebar's dataset and dates were picked in.
+_WORKSPACE_SHOWN_KEY = "_workspace_shown"
 
 
 def configure_page() -> None:
@@ -109,24 +114,6 @@ def download_sweeper() -> threading.Thread:
 # -- sign-in ------------------------------------------------------------------------------------
 
 
-class SignInSetupError(Exception):
-    """The sign-in set-up cannot be trusted; the dashboard stays closed until it is fixed."""
-
-
-def _secrets() -> dict[str, Any]:
-    """Streamlit's secrets as a plain dict; {} when there is no secrets file at all."""
-    try:
-        return st.secrets.to_dict()
-    except FileNotFoundError as exc:  # StreamlitSecretNotFoundError: missing or unreadable
-        if getattr(exc, "error_id", None) == "no-secrets-found":
-            return {}
-        log.exception("secrets cannot be read")
-        raise SignInSetupError(
-            t("The secrets file (.streamlit/secrets.toml) cannot be read; the server log says "
-              "why. Fix the file and restart the dashboard.")
-        ) from exc
-
-
 def required_password() -> str | None:
     """The shared password: secrets ``[retention_auth] password``, else ``RETENTION_PASSWORD``.
 
@@ -136,7 +123,7 @@ def required_password() -> str | None:
     ``password`` at the top level or under ``[auth]`` (the old example's place; ``[auth]`` is
     Streamlit's, for ``st.login``): a slip in the set-up must close the gate, never open it.
     """
-    secrets = _secrets()
+    secrets = secrets_dict()
     section = secrets.get("retention_auth")
     if section is not None:
         password = section.get("password") if isinstance(section, dict) else None
@@ -171,10 +158,14 @@ def _token(password: str) -> str:
 
 
 def signed_in() -> bool:
-    """True when no password is configured or this session has entered the current one."""
+    """In team mode, True when a user of the registry is signed in (checked on this run); else
+    True when no password is configured or this session has entered the current one."""
     try:
+        current = team.mode()
+        if current is not Mode.SINGLE:
+            return team.signed_in_email(current) is not None
         password = required_password()
-    except SignInSetupError:
+    except (SignInSetupError, RegistryError):  # the sign-in page says why
         return False
     if password is None:
         return True
@@ -267,14 +258,28 @@ def _client_address() -> str:
     return address if isinstance(address, str) else ""
 
 
+def _registry_unavailable(exc: RegistryError) -> None:
+    log.error("team registry unavailable: %s", exc)
+    st.error(t("Signing in is not possible right now: {reason} If you are not this dashboard's "
+               "owner, tell them.", reason=md_escape(exc)), icon=":material/error:")
+
+
 def sign_in_page() -> None:
-    """A password form; on success the session is marked signed in and the app reruns."""
+    """The sign-in of this mode (team mode's in :mod:`retention.ui.team`), or the shared
+    password's form; on success the session is marked signed in and the app reruns."""
     st.title(t("Sign in"))
     try:
-        password = required_password() or ""
+        current = team.mode()
+        password = (required_password() or "") if current is Mode.SINGLE else ""
     except SignInSetupError as exc:
         st.error(t("Sign-in is not set up correctly, so this dashboard stays closed. {reason} "
                    "If you are not its owner, tell them.", reason=md_escape(exc)))
+        return
+    if current is not Mode.SINGLE:
+        try:
+            team.local_sign_in_page() if current is Mode.LOCAL else team.oidc_sign_in_page()
+        except RegistryError as exc:
+            _registry_unavailable(exc)
         return
     st.caption(t("This dashboard is shared with your team. Ask its owner for the password."))
     with st.form("sign_in"):
@@ -310,6 +315,13 @@ def navigation_pages() -> list[st.Page]:
     ]
 
 
+def team_pages() -> list[st.Page]:
+    """The pages only an admin of the current team workspace sees: the Team page."""
+    if not team.current_access().may(Action.MANAGE_MEMBERS) or team.mode() is Mode.SINGLE:
+        return []
+    return [st.Page(TEAM_PAGE, title=t("Team"), icon=":material/group:")]
+
+
 def sign_in_navigation_pages() -> list[st.Page]:
     """The sign-in form under every page's address, hidden from the menu.
 
@@ -317,7 +329,8 @@ def sign_in_navigation_pages() -> list[st.Page]:
     signing in the rerun lands on the page that was asked for.
     """
     pages = [st.Page(sign_in_page, title=t("Sign in"), default=True)]
-    for page in navigation_pages():
+    # the Team page's address too, so a bookmark to it shows the form before the page
+    for page in [*navigation_pages(), st.Page(TEAM_PAGE, title=t("Team"))]:
         if page.url_path:  # "" for the default page, which the form already serves
             pages.append(st.Page(sign_in_page, title=t("Sign in"), url_path=page.url_path,
                                  visibility="hidden"))
@@ -331,17 +344,18 @@ def _sign_out() -> None:
 # -- workspace and first run --------------------------------------------------------------------
 
 
-def workspace_or_stop() -> Workspace:
-    """The process-wide workspace; if it cannot be opened, a sentence saying why, then stop."""
+def workspace_or_stop(path: Path | None = None) -> Workspace:
+    """The process-wide workspace at ``path`` (default: the single-workspace mode's); if it
+    cannot be opened, a sentence saying why, then stop."""
     try:
-        return open_workspace()
+        return open_workspace(path)
     except duckdb.Error as exc:
         log.exception("cannot open workspace")
         st.error(
             t("The workspace {path} cannot be opened: {reason}. If another program is using it "
               "(for example a load started on the server itself), wait for it to finish, "
               "then reload this page.",
-              path=md_escape(workspace_path()),
+              path=md_escape(workspace_path(path)),
               reason=md_escape(str(exc).splitlines()[0].rstrip(". "))),
         )
         st.stop()
@@ -424,12 +438,44 @@ def clear_leftovers_of_killed_loads() -> int:
     return len(clean_stale_temp_dirs())
 
 
+def access_or_stop() -> Access:
+    """This run's Access: single-user mode's, or in team mode the signed-in user's workspace
+    and role, checked against the registry now (a user without a workspace is told so and the
+    script stops). Switching workspaces forgets every choice made in the last one (the
+    sidebar's dataset and dates, the pages' widgets, whose keys carry dataset ids of that
+    workspace) and keeps only the sign-in, the picker and the activity window."""
+    current = team.mode()
+    if current is Mode.SINGLE:
+        return SINGLE_USER
+    try:
+        email = team.signed_in_email(current)
+        access = team.choose_workspace(current, email) if email else None
+    except RegistryError as exc:  # another process holds it too long, or it is damaged
+        _registry_unavailable(exc)
+        st.stop()
+    if access is None or access.workspace is None:
+        team.mode_line(Access(current, Role.VIEWER, email), shared_password=False)  # no workspace
+        st.stop()
+    state = st.session_state
+    shown = access.workspace.workspace_id
+    if state.get(_WORKSPACE_SHOWN_KEY, shown) != shown:
+        kept = {team.TOKEN_KEY, team.USER_KEY, team.WORKSPACE_KEY, team.ACCESS_KEY, WINDOW_KEY}
+        for key in [key for key in state if key not in kept]:
+            del state[key]
+    state[_WORKSPACE_SHOWN_KEY] = shown
+    return access
+
+
 def draw_before_navigation() -> None:
-    """Workspace, first-run sample and sidebar: what ``app.py`` draws before the pages."""
+    """Access, workspace, first-run sample and sidebar: what ``app.py`` draws before the
+    pages."""
     clear_leftovers_of_killed_loads()
-    ws = workspace_or_stop()
-    offer_first_run_sample(ws)
+    access = access_or_stop()
+    ws = workspace_or_stop(access.workspace.db if access.workspace else None)
+    if access.may(Action.UPLOAD):  # loading the sample is a write
+        offer_first_run_sample(ws)
     sidebar(ws)
+    team.mode_line(access, shared_password=_password_required())
 
 
 def sample_banner(ctx: Context, *, link_to_data: bool = True) -> None:

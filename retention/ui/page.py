@@ -21,6 +21,7 @@ from typing import Any
 import streamlit as st
 
 from retention.i18n import t
+from retention.registry import Action
 from retention.ui import context
 from retention.ui.context import Context
 from retention.ui.frame import DATA_PAGE
@@ -69,6 +70,8 @@ def _widget_keys(ctx: Context, namespace: str, names: Any) -> dict[str, str]:
 
 
 def _forget(ctx: Context, namespace: str, keys: dict[str, str]) -> None:
+    if not ctx.may(Action.EDIT_SETTINGS):  # the server's check, not only the disabled button
+        return
     ctx.saved.save(namespace, {})
     for key in keys.values():
         st.session_state.pop(key, None)
@@ -92,22 +95,29 @@ def settings_form(
     ``parse(values)`` turns the submitted widget values into the dict to store, raising
     ``ValueError`` with a sentence for the user when they do not make sense. A reset button
     forgets the saved values. Returns True when new values were saved: the page then reads the
-    family's property on ``ctx.saved``, which is built again from what was stored.
+    family's property on ``ctx.saved``, which is built again from what was stored. For a role
+    that may not edit settings the fields can be tried out but neither button works, and a
+    sentence says why.
     """
     assert ctx.dataset is not None
+    may_edit = ctx.may(Action.EDIT_SETTINGS)
     keys = _widget_keys(ctx, namespace, initial)
     state = st.session_state
     for name, key in keys.items():
         state.setdefault(key, initial[name])
     with st.expander(title, icon=":material/tune:"):
+        if not may_edit:
+            st.caption(ctx.access.why_not())
         with st.form(f"{namespace}_settings_{ctx.dataset.dataset_id}", border=False):
             draw_fields(keys)
             submitted = st.form_submit_button(
-                submit_label or t("Apply and remember for this dataset"), icon=":material/save:")
+                submit_label or t("Apply and remember for this dataset"), icon=":material/save:",
+                disabled=not may_edit)
         # a callback runs before the next run draws the form, so the form starts from defaults
         st.button(reset_label, key=f"{namespace}_reset_{ctx.dataset.dataset_id}",
-                  icon=":material/restart_alt:", on_click=_forget, args=(ctx, namespace, keys))
-    if not submitted:
+                  icon=":material/restart_alt:", on_click=_forget, args=(ctx, namespace, keys),
+                  disabled=not may_edit)
+    if not submitted or not may_edit:
         return False
     try:
         stored = parse({name: state[key] for name, key in keys.items()})

@@ -17,7 +17,7 @@ files show the same titles and numbers.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -194,3 +194,17 @@ def rejects_summary_spec() -> TableSpec:
         Column(t("Example line"), t("Example line"), "count"),
         Column(t("Example value"), t("Example value")),
     )
+
+
+def rerun_with_confirmation(key: str, message: str) -> NoReturn:
+    """Keep ``message`` under ``key`` and rerun, so widgets drawn earlier in this run (the
+    sidebar, a list) show the change; the next run shows it with :func:`show_confirmation`."""
+    st.session_state[key] = message
+    st.rerun()
+
+
+def show_confirmation(key: str) -> None:
+    """The confirmation :func:`rerun_with_confirmation` left under ``key``, once."""
+    message = st.session_state.pop(key, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,22 +80,19 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
-    """Base URL of `streamlit run app.py` on a free port and a fresh workspace.
-
-    The server gets a brand-new ``RETENTION_DB`` (so the first visit loads the sample shop),
-    English, no sign-in (``RETENTION_PASSWORD`` removed, secrets read only from a file written
-    here), and stops when the session ends.
-    """
-    folder = tmp_path_factory.mktemp("streamlit-server")
+@contextmanager
+def streamlit_server(folder: Path, env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with ``env`` added to the environment (and
+    ``RETENTION_PASSWORD`` and ``RETENTION_NO_SAMPLE`` removed unless ``env`` sets them),
+    secrets read only from ``folder/secrets.toml`` (written when missing: no sign-in), its log
+    in ``folder``; yields the base URL once healthy and stops the server afterwards."""
     secrets = folder / "secrets.toml"
-    secrets.write_text('tests = "browser journeys: no sign-in"\n', encoding="utf-8")
-    env = dict(os.environ)
+    if not secrets.exists():
+        secrets.write_text('tests = "browser journeys: no sign-in"\n', encoding="utf-8")
+    environment = dict(os.environ)
     for name in ("RETENTION_PASSWORD", "RETENTION_NO_SAMPLE"):
-        env.pop(name, None)
-    env.update(RETENTION_DB=str(folder / "ws.duckdb"), RETENTION_LANG="en",
-               PYTHONUNBUFFERED="1")
+        environment.pop(name, None)
+    environment.update(RETENTION_LANG="en", PYTHONUNBUFFERED="1", **env)
     port = _free_port()
     log_path = folder / "server.log"
     command = [
@@ -108,7 +106,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> It
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
     base_url = f"http://127.0.0.1:{port}"
@@ -125,6 +123,19 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> It
         yield base_url
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
+    """Base URL of `streamlit run app.py` on a free port and a fresh workspace.
+
+    The server gets a brand-new ``RETENTION_DB`` (so the first visit loads the sample shop),
+    English, no sign-in (``RETENTION_PASSWORD`` removed, secrets read only from a file written
+    here), and stops when the session ends.
+    """
+    folder = tmp_path_factory.mktemp("streamlit-server")
+    with streamlit_server(folder, {"RETENTION_DB": str(folder / "ws.duckdb")}) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
