@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from retention.ingest import load_file
 from retention.registry import Action
 from retention.store import open_workspace
-from retention.ui import data_page, team
+from retention.ui import data_page, loyalty_page, team
 from retention.ui.team import NOT_A_MEMBER, SESSION_PARAM, WORKSPACE_PARAM
 from tests.team_helpers import new_session, sign_in, team_registry, texts
 
@@ -142,6 +142,45 @@ def test_a_viewer_cannot_save_page_settings(shops):
     [reset] = [b for b in at.button if b.label == "Back to the standard steps"]
     assert save.disabled and reset.disabled
     assert "you can read and export" in texts(at)
+
+
+def test_a_viewer_cannot_save_loyalty_scenarios(shops):
+    from retention.ui.saved_settings import LOYALTY_NAMESPACE
+
+    ws = open_workspace(shops.north.db)
+    dataset_id = ws.datasets()[0].dataset_id
+    viewer = sign_in("vic@example.org")
+    viewer.switch_page("views/loyalty.py").run()
+    assert not viewer.exception
+    [save] = [b for b in viewer.button if b.label == "Save the scenario"]
+    assert save.disabled and "you can read and export" in texts(viewer)
+    # an editor saves one, is demoted, then clicks Delete on the page drawn before: the
+    # click's callback reaches the server, which refuses it
+    at = sign_in("ed@example.org")
+    at.switch_page("views/loyalty.py").run()
+    at.text_input(key=loyalty_page.SCENARIO_NAME_KEY).set_value("Mine")
+    at.button(key=loyalty_page.SAVE_KEY).click().run()
+    assert [s["name"] for s in ws.settings(dataset_id, LOYALTY_NAMESPACE)["scenarios"]] == [
+        "Mine"]
+    shops.registry.grant("ed@example.org", shops.north.workspace_id, "viewer")
+    at.button(key="loyalty_delete_0").click().run()
+    assert not at.exception
+    assert [s["name"] for s in ws.settings(dataset_id, LOYALTY_NAMESPACE)["scenarios"]] == [
+        "Mine"]
+
+
+def test_a_demoted_editors_reset_click_changes_no_saved_setting(shops):
+    # the reset button's callback runs before the frame checks the new run: the role is read
+    # again from the registry there
+    ws = open_workspace(shops.north.db)
+    dataset_id = ws.datasets()[0].dataset_id
+    ws.save_settings(dataset_id, "ladder", {"repeat_orders": 3})
+    at = sign_in("ed@example.org")
+    at.switch_page("views/ladder.py").run()
+    shops.registry.grant("ed@example.org", shops.north.workspace_id, "viewer")
+    at.button(key=f"ladder_reset_{dataset_id}").click().run()
+    assert not at.exception
+    assert ws.settings(dataset_id, "ladder") == {"repeat_orders": 3}
 
 
 def test_an_editor_uploads_renames_and_edits_settings(shops):

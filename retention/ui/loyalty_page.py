@@ -45,6 +45,7 @@ from retention.loyalty.projection import (
     sensitivity,
 )
 from retention.loyalty.replay import BASE_TIER, Replay, tier_names
+from retention.registry import Action
 from retention.store import DatasetNotFound
 from retention.ui.context import Context, set_active_dataset
 from retention.ui.data import loyalty as data
@@ -766,8 +767,14 @@ def projection_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgr
 # -- scenarios ----------------------------------------------------------------------------------
 
 
-def _save_scenarios(ctx: Context, scenarios: LoyaltyScenarios) -> None:
+def _save_scenarios(ctx: Context, scenarios: LoyaltyScenarios) -> bool:
+    """Store the scenarios, if this user may change the workspace's settings (the server's
+    check; the buttons are disabled for a viewer as well)."""
+    if not ctx.may(Action.EDIT_SETTINGS):
+        st.error(ctx.access.why_not(), icon=":material/block:")
+        return False
     ctx.saved.save(LOYALTY_NAMESPACE, scenarios.as_dict())
+    return True
 
 
 def _load_scenario(programme: LoyaltyProgramme) -> None:
@@ -799,10 +806,14 @@ def scenarios_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgra
     lang = current_language()
     st.subheader(t("Scenarios"))
     saved = ctx.saved.loyalty
+    may_edit = ctx.may(Action.EDIT_SETTINGS)
+    if not may_edit:
+        st.caption(ctx.access.why_not())
     with st.form("loyalty_scenario_form", border=False):
-        name = st.text_input(t("Name this programme"), key=SCENARIO_NAME_KEY, max_chars=60)
+        name = st.text_input(t("Name this programme"), key=SCENARIO_NAME_KEY, max_chars=60,
+                             disabled=not may_edit)
         submitted = st.form_submit_button(t("Save the scenario"), icon=":material/save:",
-                                          key=SAVE_KEY)
+                                          key=SAVE_KEY, disabled=not may_edit)
     if submitted:
         name = (name or "").strip()
         if not name:
@@ -811,8 +822,7 @@ def scenarios_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgra
             st.error(t("{n} scenarios are saved already: delete one first, or save under one "
                        "of their names to replace it.", n=MAX_SCENARIOS),
                      icon=":material/error:")
-        else:
-            _save_scenarios(ctx, saved.saved(name, programme))
+        elif _save_scenarios(ctx, saved.saved(name, programme)):
             saved = ctx.saved.loyalty
             st.success(t("Saved “{name}” for this dataset.", name=md_escape(name)),
                        icon=":material/check:")
@@ -831,7 +841,8 @@ def scenarios_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgra
                 st.button(t("Load"), key=f"loyalty_load_{index}", icon=":material/upload:",
                           on_click=_load_scenario, args=(scenario.programme,))
                 st.button(t("Delete"), key=f"loyalty_delete_{index}", icon=":material/delete:",
-                          on_click=_delete_scenario, args=(ctx, scenario.name))
+                          on_click=_delete_scenario, args=(ctx, scenario.name),
+                          disabled=not may_edit)
             replay = data.replay(ctx, scenario.programme)
             result = outcome(baseline, scenario.programme, replay)
             projection = result.projection if result else None

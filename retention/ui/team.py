@@ -84,8 +84,15 @@ class Access:
     workspace: TeamWorkspace | None = None
 
     def may(self, action: Action) -> bool:
-        """Whether this run's user may do ``action`` in this workspace."""
-        return may(self.role, action)
+        """Whether the user may do ``action`` in this workspace now.
+
+        In team mode the role is read again from the registry: a widget's callback runs before
+        the frame checks the new run, with the Access of the run that drew the widget, so a
+        member demoted or removed in between must not keep the old rights for one more click.
+        """
+        if self.email is None or self.workspace is None:
+            return may(self.role, action)
+        return may(registry().role_of(self.email, self.workspace.workspace_id), action)
 
     def why_not(self) -> str:
         """The sentence shown where a control is disabled or hidden for this role."""
