@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from retention import metrics
 from retention.ingest import load_file
 from retention.store import Workspace
 from retention.summary import dataset_summary
@@ -113,3 +114,25 @@ def test_readers_see_the_dataset_before_or_after_a_load_never_a_mix(tmp_path, fi
             f"reader {index} saw numbers of no state of the dataset: {numbers - set(states)}; "
             f"the states were {states}")
     assert all(count >= MIN_READS_PER_READER for count in reads)
+
+
+def test_a_load_that_commits_in_the_middle_of_a_summary_does_not_reach_it(tmp_path, files,
+                                                                          monkeypatch):
+    """A summary is many queries; a load committing between two of them must not give numbers
+    of the old as-of date counted on the new rows (the race the threads above can only hit
+    by chance, made certain here)."""
+    ws = fresh_workspace(tmp_path)
+    load_file(ws, files["first"], dataset=DATASET)
+    dataset = ws.dataset(DATASET)
+    before = dataset_summary(ws.cursor(), dataset)
+    counted_once = metrics.headline
+
+    def headline_after_a_load(*args, **kwargs):
+        # the editor's append commits after the summary picked its as-of date, before it counts
+        monkeypatch.setattr(metrics, "headline", counted_once)
+        load_file(ws, files["appended"], dataset=DATASET, mode="append")
+        return counted_once(*args, **kwargs)
+
+    monkeypatch.setattr(metrics, "headline", headline_after_a_load)
+    assert dataset_summary(ws.cursor(), dataset) == before
+    assert read_now(ws) != key_numbers(before)  # the load did commit
