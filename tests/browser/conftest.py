@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,45 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=SERVER_STOP_TIMEOUT)
 
 
+@contextmanager
+def streamlit_server(arguments: list[str], *, cwd: Path, env: dict[str, str],
+                     log_path: Path) -> Iterator[str]:
+    """``streamlit run`` with ``arguments`` (the script, then its own options) on a free port of
+    127.0.0.1, headless, without file watcher or usage statistics, its output in ``log_path``.
+
+    Yields the base URL once the server is healthy; fails the test with the log's tail when it
+    exits first or is not healthy in time; stops it at the end.
+    """
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", *arguments,
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(f"{base_url}/_stcore/health"):
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with code {process.returncode} before it was "
+                            f"healthy:\n{_log_tail(log_path)}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit was not healthy at {base_url} within "
+                            f"{SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log_path)}")
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        _stop(process)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> Path:
     """Debian's chromium; the journeys are skipped (the only allowed skip) when it is absent."""
@@ -95,36 +135,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> It
         env.pop(name, None)
     env.update(RETENTION_DB=str(folder / "ws.duckdb"), RETENTION_LANG="en",
                PYTHONUNBUFFERED="1")
-    port = _free_port()
-    log_path = folder / "server.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-        "--secrets.files", str(secrets),
-    ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{base_url}/_stcore/health"):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {process.returncode} before it was "
-                            f"healthy:\n{_log_tail(log_path)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit was not healthy at {base_url} within "
-                            f"{SERVER_START_TIMEOUT:.0f} s:\n{_log_tail(log_path)}")
-            time.sleep(0.2)
+    with streamlit_server(["app.py", "--secrets.files", str(secrets)], cwd=PROJECT_ROOT,
+                          env=env, log_path=folder / "server.log") as base_url:
         yield base_url
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="session")

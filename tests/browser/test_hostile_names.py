@@ -13,9 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,15 +21,7 @@ from playwright.sync_api import Page, expect
 
 from retention.ingest import load_file
 from retention.store import close_workspace, open_workspace
-from tests.browser.conftest import (
-    PROJECT_ROOT,
-    SERVER_START_TIMEOUT,
-    VIEWPORT,
-    _free_port,
-    _healthy,
-    _log_tail,
-    _stop,
-)
+from tests.browser.conftest import PROJECT_ROOT, VIEWPORT, streamlit_server
 from tests.browser.test_journeys import FIRST_RUN_MS, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -124,26 +113,9 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -
     env = dict(os.environ, RETENTION_DB=str(db), RETENTION_LANG="en", RETENTION_NO_SAMPLE="1",
                PYTHONUNBUFFERED="1")
     env.pop("RETENTION_PASSWORD", None)
-    port = _free_port()
-    log_path = folder / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-             "--secrets.files", str(secrets)],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{url}/_stcore/health"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the dashboard did not start:\n{_log_tail(log_path)}")
-            time.sleep(0.2)
+    with streamlit_server(["app.py", "--secrets.files", str(secrets)], cwd=PROJECT_ROOT,
+                          env=env, log_path=folder / "server.log") as url:
         yield url
-    finally:
-        _stop(process)
 
 
 def hostile_elements(page: Page) -> list[str]:
