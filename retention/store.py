@@ -14,6 +14,9 @@ process, instead of DuckDB's raw error.
 Why one connection per workspace per process, and a cursor per caller: DuckDB allows one
 read-write connection to a file per process; cursors are cheap, independent connections to the
 same database, so every script run or thread takes its own and none is shared across threads.
+A load commits in one transaction while other cursors read; a reader that needs several queries
+to agree (the old as-of date must not be counted on the new rows) runs them in one
+:func:`snapshot`.
 
 Every table that holds data carries ``dataset_id``. The ``datasets`` row holds the version that
 caches key on; any change to a dataset's rows or settings increments it.
@@ -29,7 +32,8 @@ import json
 import os
 import re
 import threading
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -310,14 +314,7 @@ class Workspace:
 
     def dataset(self, key: str | int) -> Dataset:
         """The dataset with this id (int) or name (str)."""
-        con = self.cursor()
-        if isinstance(key, int):
-            df = con.execute("select * from datasets where dataset_id = ?", [key]).fetchdf()
-        else:
-            df = con.execute("select * from datasets where name = ?", [key]).fetchdf()
-        if df.empty:
-            raise DatasetNotFound(t("There is no dataset {key!r} in this workspace.", key=key))
-        return _dataset_from_row(df.to_dict("records")[0])
+        return read_dataset(self.cursor(), key)
 
     def find_by_hash(self, file_hash: str) -> Dataset | None:
         """The dataset that already holds a file with this SHA-256, if any."""
@@ -408,6 +405,33 @@ class Workspace:
     def fingerprint(self, dataset: Dataset) -> tuple[str, int, int]:
         """The plain values caches key on: workspace path, dataset id and version."""
         return (self.path, dataset.dataset_id, dataset.version)
+
+
+def read_dataset(con: duckdb.DuckDBPyConnection, key: str | int) -> Dataset:
+    """The dataset with this id (int) or name (str), as ``con`` sees it (inside a
+    :func:`snapshot`: the version whose rows the snapshot's queries read)."""
+    if isinstance(key, int):
+        df = con.execute("select * from datasets where dataset_id = ?", [key]).fetchdf()
+    else:
+        df = con.execute("select * from datasets where name = ?", [key]).fetchdf()
+    if df.empty:
+        raise DatasetNotFound(t("There is no dataset {key!r} in this workspace.", key=key))
+    return _dataset_from_row(df.to_dict("records")[0])
+
+
+@contextmanager
+def snapshot(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block's queries on ``con`` in one read-only transaction.
+
+    DuckDB shows a transaction the workspace as it was when the transaction began, so every
+    query of the block sees the same version of every dataset, whatever loads other cursors
+    commit meanwhile. Temp tables a metric creates are still allowed; nothing else is written.
+    """
+    con.execute("begin transaction read only")
+    try:
+        yield con
+    finally:
+        con.execute("rollback")
 
 
 def _json(value: Any) -> dict[str, Any]:

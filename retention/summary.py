@@ -15,7 +15,7 @@ import pandas as pd
 
 from retention import metrics
 from retention.cells import optional_int
-from retention.store import Dataset
+from retention.store import Dataset, read_dataset, snapshot
 
 
 def dataset_summary(
@@ -27,7 +27,21 @@ def dataset_summary(
     today: dt.date | None = None,
 ) -> dict[str, Any]:
     """The summary of ``dataset`` as on ``as_of``; by default its last transaction date that is
-    not after ``today`` (the server's clock unless given), see ``metrics.default_as_of``."""
+    not after ``today`` (the server's clock unless given), see ``metrics.default_as_of``.
+
+    Every number comes from one :func:`~retention.store.snapshot` of the workspace, and the
+    name, version and currency from the dataset's row in that snapshot: a load that commits
+    while the summary runs (the dashboard loading a file in the same process) reaches all of
+    it or none of it.
+    """
+    with snapshot(con):
+        dataset = read_dataset(con, dataset.dataset_id)
+        return _summary_of(con, dataset, as_of, window_days, today)
+
+
+def _summary_of(con: duckdb.DuckDBPyConnection, dataset: Dataset, as_of: dt.date | None,
+                window_days: int, today: dt.date | None) -> dict[str, Any]:
+    """:func:`dataset_summary`'s numbers, read on ``con`` as it is."""
     as_of = as_of or metrics.default_as_of(con, dataset.dataset_id, today=today)
     head = metrics.headline(con, dataset.dataset_id, as_of=as_of).iloc[0]
     as_of = head["as_of"].date() if head["as_of"] is not None else None

@@ -72,41 +72,27 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=SERVER_STOP_TIMEOUT)
 
 
-@pytest.fixture(scope="session")
-def chromium_path() -> Path:
-    """Debian's chromium; the journeys are skipped (the only allowed skip) when it is absent."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium; .ci/run installs it")
-    return CHROMIUM
-
-
 @contextmanager
-def streamlit_server(folder: Path, env: dict[str, str]) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with ``env`` added to the environment (and
-    ``RETENTION_PASSWORD`` and ``RETENTION_NO_SAMPLE`` removed unless ``env`` sets them),
-    secrets read only from ``folder/secrets.toml`` (written when missing: no sign-in), its log
-    in ``folder``; yields the base URL once healthy and stops the server afterwards."""
-    secrets = folder / "secrets.toml"
-    if not secrets.exists():
-        secrets.write_text('tests = "browser journeys: no sign-in"\n', encoding="utf-8")
-    environment = dict(os.environ)
-    for name in ("RETENTION_PASSWORD", "RETENTION_NO_SAMPLE"):
-        environment.pop(name, None)
-    environment.update(RETENTION_LANG="en", PYTHONUNBUFFERED="1", **env)
+def streamlit_server(arguments: list[str], *, cwd: Path, env: dict[str, str],
+                     log_path: Path) -> Iterator[str]:
+    """``streamlit run`` with ``arguments`` (the script, then its own options) on a free port of
+    127.0.0.1, headless, without file watcher or usage statistics, its output in ``log_path``.
+
+    Yields the base URL once the server is healthy; fails the test with the log's tail when it
+    exits first or is not healthy in time; stops it at the end.
+    """
     port = _free_port()
-    log_path = folder / "server.log"
     command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", *arguments,
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
-        "--secrets.files", str(secrets),
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
     base_url = f"http://127.0.0.1:{port}"
@@ -126,6 +112,32 @@ def streamlit_server(folder: Path, env: dict[str, str]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's chromium; the journeys are skipped (the only allowed skip) when it is absent."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium; .ci/run installs it")
+    return CHROMIUM
+
+
+@contextmanager
+def app_server(folder: Path, env: dict[str, str]) -> Iterator[str]:
+    """`streamlit run app.py` (:func:`streamlit_server`) with ``env`` added to the environment
+    (``RETENTION_PASSWORD`` and ``RETENTION_NO_SAMPLE`` removed unless ``env`` sets them),
+    English, secrets read only from ``folder/secrets.toml`` (written when missing: no sign-in),
+    its log in ``folder``; yields the base URL once healthy."""
+    secrets = folder / "secrets.toml"
+    if not secrets.exists():
+        secrets.write_text('tests = "browser journeys: no sign-in"\n', encoding="utf-8")
+    environment = dict(os.environ)
+    for name in ("RETENTION_PASSWORD", "RETENTION_NO_SAMPLE"):
+        environment.pop(name, None)
+    environment.update(RETENTION_LANG="en", PYTHONUNBUFFERED="1", **env)
+    with streamlit_server(["app.py", "--secrets.files", str(secrets)], cwd=PROJECT_ROOT,
+                          env=environment, log_path=folder / "server.log") as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> Iterator[str]:
     """Base URL of `streamlit run app.py` on a free port and a fresh workspace.
 
@@ -134,7 +146,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> It
     here), and stops when the session ends.
     """
     folder = tmp_path_factory.mktemp("streamlit-server")
-    with streamlit_server(folder, {"RETENTION_DB": str(folder / "ws.duckdb")}) as base_url:
+    with app_server(folder, {"RETENTION_DB": str(folder / "ws.duckdb")}) as base_url:
         yield base_url
 
 

@@ -9,22 +9,12 @@ not fail) and escaped (which must give none and read as the original text).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import (
-    PROJECT_ROOT,
-    SERVER_START_TIMEOUT,
-    _free_port,
-    _healthy,
-    _log_tail,
-    _stop,
-)
+from tests.browser.conftest import PROJECT_ROOT, streamlit_server
 
 pytestmark = pytest.mark.browser
 
@@ -47,25 +37,10 @@ def probe_url(tmp_path_factory: pytest.TempPathFactory, chromium_path: Path) -> 
     folder = tmp_path_factory.mktemp("markdown-probe")
     script = folder / "probe.py"
     script.write_text(SCRIPT, encoding="utf-8")
-    port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), PYTHONUNBUFFERED="1")
-    log_path = folder / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{url}/_stcore/health"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the probe server did not start:\n{_log_tail(log_path)}")
-            time.sleep(0.2)
+    with streamlit_server([str(script)], cwd=folder, env=env,
+                          log_path=folder / "server.log") as url:
         yield url
-    finally:
-        _stop(process)
 
 
 def test_escaped_data_in_markdown_renders_as_text_not_links(probe_url: str, browser) -> None:

@@ -15,7 +15,7 @@ from retention.ingest import load_file
 from retention.registry import Registry, TeamWorkspace
 from retention.store import close_workspace, open_workspace
 from retention.ui.team import NOT_A_MEMBER
-from tests.browser.conftest import ACTION_TIMEOUT_MS, VIEWPORT, streamlit_server
+from tests.browser.conftest import ACTION_TIMEOUT_MS, VIEWPORT, app_server
 from tests.browser.test_journeys import RERUN_MS, sidebar_dataset_picker, wait_idle
 from tests.conftest import TINY_PURCHASES
 
@@ -44,7 +44,7 @@ def team_server(tmp_path_factory: pytest.TempPathFactory,
             registry.add_user(f"{person}@example.org", PASSWORD)
             registry.grant(f"{person}@example.org", workspace.workspace_id, role)
         workspaces[name] = workspace
-    with streamlit_server(folder, env) as url:
+    with app_server(folder, env) as url:
         yield url, workspaces
 
 
