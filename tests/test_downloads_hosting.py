@@ -96,8 +96,13 @@ def test_a_file_a_page_still_shows_survives_the_sweeps(media):
 
 
 def test_without_a_runtime_a_sweep_does_nothing(monkeypatch):
+    # the sweeper thread may tick in a bare process (the CLI's tests, AppTest start-up): it
+    # must neither raise nor bring up a runtime of its own
+    from streamlit import runtime
+
     monkeypatch.setattr(Runtime, "_instance", None)
-    frame.sweep_downloads()
+    assert frame.sweep_downloads() is None
+    assert not runtime.exists()
 
 
 def test_one_sweeper_thread_runs_per_process():
