@@ -63,7 +63,14 @@ def simulate(
     baseline = baseline or dataset_baseline(con, dataset_id, as_of=as_of,
                                             window_days=window_days,
                                             default_margin=default_margin)
-    replay = replay_programme(con, dataset_id, programme, as_of=as_of)
+    return from_replay(baseline, programme,
+                       replay_programme(con, dataset_id, programme, as_of=as_of))
+
+
+def from_replay(baseline: Baseline, programme: LoyaltyProgramme, replay: Replay) -> Simulation:
+    """The projection and break-even uplift of ``programme`` on a replay already made (the
+    page caches replays, and projects them again on edited baselines). Raises ValueError when
+    a baseline value the projection needs is unknown."""
     share = replay.redeemable_share
     return Simulation(
         baseline=baseline,

@@ -38,13 +38,9 @@ from retention.i18n import current_language, t
 from retention.loyalty import JOINERS, PRESET_LABELS, PRESETS, PROGRAMME_TYPES, LoyaltyProgramme
 from retention.loyalty.baseline import Baseline
 from retention.loyalty.programme import NO_CAP
-from retention.loyalty.projection import (
-    Projection,
-    break_even_retention_uplift,
-    project,
-    sensitivity,
-)
+from retention.loyalty.projection import sensitivity
 from retention.loyalty.replay import BASE_TIER, Replay, tier_names
+from retention.loyalty.simulation import Simulation, from_replay
 from retention.registry import Action
 from retention.store import DatasetNotFound
 from retention.ui.context import Context, set_active_dataset
@@ -656,22 +652,10 @@ def _stem(ctx: Context, name: str) -> str:
 # -- the projection -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One programme's projection and break-even retention uplift on a baseline."""
-
-    projection: Projection
-    break_even: float | None
-
-
-def outcome(baseline: Baseline, programme: LoyaltyProgramme, replay: Replay) -> Outcome | None:
+def outcome(baseline: Baseline, programme: LoyaltyProgramme, replay: Replay) -> Simulation | None:
     """The projection of ``programme`` from ``baseline``; None when a baseline value is
     unknown."""
-    if baseline.missing():
-        return None
-    share = replay.redeemable_share
-    return Outcome(project(baseline, programme, share),
-                   break_even_retention_uplift(baseline, programme, share))
+    return None if baseline.missing() else from_replay(baseline, programme, replay)
 
 
 def _points(share: float | None, lang: str) -> str:
@@ -741,7 +725,8 @@ def projection_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgr
                  delta=projection.member_ltv_after - projection.member_ltv_before,
                  help=t("(S′ × C′ × (P − reward share) − birthday gift ÷ 12) × T′ − welcome "
                         "bonus, with the members' check S′, frequency C′ and lifetime T′."))
-    cards[5].metric(t("Break-even retention uplift"), _points(result.break_even, lang),
+    cards[5].metric(t("Break-even retention uplift"),
+                    _points(result.break_even_retention_uplift, lang),
                   border=True,
                   help=t("The retention uplift at which the {months} months' incremental "
                          "profit is zero, everything else as set. None: no uplift below 100% "
@@ -855,7 +840,7 @@ def scenarios_section(ctx: Context, baseline: Baseline, programme: LoyaltyProgra
                 "incremental_profit": projection.incremental_profit if projection else None,
                 "payback_month": projection.payback_month if projection else None,
                 "roi": projection.roi if projection else None,
-                "break_even": result.break_even if result else None,
+                "break_even": result.break_even_retention_uplift if result else None,
                 "member_ltv_after": projection.member_ltv_after if projection else None,
             })
             if projection is not None:
