@@ -45,7 +45,7 @@ import pandas as pd
 from retention.i18n import t
 
 DEFAULT_WORKSPACE = Path("data") / "workspace.duckdb"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Transaction roles (DESIGN §3) in the column order of the canonical table.
 TRANSACTION_ROLES = (
@@ -55,6 +55,7 @@ TRANSACTION_ROLES = (
 CUSTOMER_ROLES = (
     "gender", "birth_date", "age", "city", "region", "signup_date", "email", "phone",
     "email_opt_in", "sms_opt_in", "referred_by", "nps", "share_of_wallet", "attributes",
+    "first_name", "last_name",
 )
 
 # One row per (customer, order) from the non-return lines: the order's date is its earliest
@@ -142,7 +143,9 @@ _SCHEMA = [
         referred_by text,
         nps integer,
         share_of_wallet double,
-        attributes text
+        attributes text,
+        first_name text,
+        last_name text
     )
     """,
     """
@@ -292,6 +295,10 @@ class Workspace:
         if found < 2:
             # version 1 had no orders table: derive it for the datasets already loaded
             con.execute(_ORDERS_FROM_TRANSACTIONS, [None])
+        if found < 3:
+            # version 3 keeps names for campaign exports (DESIGN §8)
+            con.execute("alter table customers add column if not exists first_name text")
+            con.execute("alter table customers add column if not exists last_name text")
         con.execute(
             "insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )

@@ -20,7 +20,7 @@ from retention.ingest.reader import ReadOptions
 from retention.ingest.report import LoadReport
 from retention.ingest.source import PreparedSource
 from retention.ingest.validate import Checks, Plan
-from retention.store import DATA_TABLES, Dataset, Workspace
+from retention.store import CUSTOMER_ROLES, DATA_TABLES, Dataset, Workspace
 
 
 def commit_load(ws: Workspace, con: duckdb.DuckDBPyConnection, src: PreparedSource, dataset: str,
@@ -50,7 +50,7 @@ def commit_load(ws: Workspace, con: duckdb.DuckDBPyConnection, src: PreparedSour
                order_id, product, category, quantity, unit_price, cost, channel, store,
                gender, birth_date::date as birth_date, age::integer as age, city, region,
                signup_date::date as signup_date, email, phone, email_opt_in, sms_opt_in,
-               referred_by, nps, share_of_wallet, attributes
+               referred_by, nps, share_of_wallet, attributes, first_name, last_name
         from canon where not ({bad_condition})
     """)
     if not con.execute("select count(*) from load_rows").fetchall()[0][0]:
@@ -151,9 +151,7 @@ def _insert_transactions(
     ).fetchall()[0][0])
 
 
-_CUSTOMER_COLUMNS = ("gender", "birth_date", "age", "city", "region", "signup_date", "email",
-                     "phone", "email_opt_in", "sms_opt_in", "referred_by", "nps",
-                     "share_of_wallet", "attributes")
+_CUSTOMER_COLUMNS = CUSTOMER_ROLES
 
 
 def _merge_customers(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
