@@ -15,8 +15,8 @@ if not frame.signed_in():
     # Only the sign-in form is reachable, under every page's address, with no menu.
     st.navigation(frame.sign_in_navigation_pages(), position="hidden").run()
     st.stop()
-frame.draw_before_navigation()
-
-page = st.navigation(frame.navigation_pages() + frame.team_pages())
-frame.sample_banner(context.current(), link_to_data=page.url_path != "data")
-page.run()
+with frame.rerun_when_the_dataset_changes():
+    frame.draw_before_navigation()
+    page = st.navigation(frame.navigation_pages() + frame.team_pages())
+    frame.sample_banner(context.current(), link_to_data=page.url_path != "data")
+    page.run()

@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -38,6 +38,7 @@ from retention.ui.context import (
     apply_pending_dataset,
     set_active_dataset,
 )
+from retention.ui.data import DatasetChanged
 from retention.ui.data import frame as frame_data
 from retention.ui.team import SINGLE_USER, Access, Mode, SignInSetupError, secrets_dict
 from retention.ui.text import md_escape
@@ -476,6 +477,20 @@ def draw_before_navigation() -> None:
         offer_first_run_sample(ws)
     sidebar(ws)
     team.mode_line(access, shared_password=_password_required())
+
+
+@contextlib.contextmanager
+def rerun_when_the_dataset_changes() -> Iterator[None]:
+    """Run the page; when a load commits a new version of its dataset mid-run, run it again.
+
+    Every cached accessor refuses to compute a version other than the one the run read at its
+    start (:class:`~retention.ui.data.DatasetChanged`), so a page never mixes cards of two
+    versions; the rerun reads the new version for every card.
+    """
+    try:
+        yield
+    except DatasetChanged:
+        st.rerun()
 
 
 def sample_banner(ctx: Context, *, link_to_data: bool = True) -> None:

@@ -20,17 +20,46 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from retention.store import open_workspace
+from retention.store import open_workspace, snapshot
 
 SettingsKey = tuple[tuple[str, Any], ...]
 T = TypeVar("T")
 
 
-def run(workspace: str, metric: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """``metric(cursor, *args, **kwargs)`` on a cursor of its own, closed afterwards."""
+class DatasetChanged(RuntimeError):
+    """The dataset is no longer at the version a run read at its start (a load committed since).
+
+    Raised instead of computing, so a cache entry keyed by one version never holds another
+    version's numbers. The frame catches it and reruns the page, which then reads the new
+    version everywhere (:func:`retention.ui.frame.run_page`).
+    """
+
+
+def run(
+    workspace: str,
+    dataset_id: int,
+    version: int,
+    metric: Callable[..., T],
+    *args: Any,
+    **kwargs: Any,
+) -> T:
+    """``metric(cursor, dataset_id, *args, **kwargs)`` on a cursor of its own, in one snapshot
+    of the workspace that still holds ``version`` of the dataset.
+
+    The cached accessors are keyed by the version the run read at its start; DuckDB cannot read
+    an older version, so when a load has committed a newer one since, this raises
+    :class:`DatasetChanged` rather than computing the new version's numbers under the old key.
+    The check and the metric read one snapshot, so no load can slip in between them.
+    """
     con = open_workspace(workspace).cursor()
     try:
-        return metric(con, *args, **kwargs)
+        with snapshot(con):
+            found = con.execute(
+                "select version from datasets where dataset_id = ?", [dataset_id]
+            ).fetchall()  # fetchall, not fetchone: a result left open blocks the cursor
+            if not found or int(found[0][0]) != version:
+                raise DatasetChanged(f"dataset {dataset_id} is no longer at version {version}")
+            return metric(con, dataset_id, *args, **kwargs)
     finally:
         con.close()
 
@@ -41,8 +70,9 @@ def as_key(settings: Any) -> SettingsKey:
     Lists become tuples so the key stays hashable. :func:`from_key` undoes it.
     """
     values = dataclasses.asdict(settings)
-    return tuple(sorted((name, tuple(v) if isinstance(v, list) else v)
-                        for name, v in values.items()))
+    return tuple(
+        sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in values.items())
+    )
 
 
 def from_key(cls: type[T], key: SettingsKey) -> T:

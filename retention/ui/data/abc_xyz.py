@@ -58,17 +58,17 @@ def whole_cell(ctx: Context, cell: str) -> Callable[[], pd.DataFrame]:
 
     Not cached, and holding plain values only: it runs when the download is clicked.
     """
-    workspace, dataset_id, _ = ctx.key
+    workspace, dataset_id, version = ctx.key
     as_of, settings, thresholds = ctx.as_of, ctx.saved.abc_xyz.customers, ctx.saved.ladder
-    return lambda: run(workspace, abc_xyz.abc_xyz_cell_customers, dataset_id, as_of=as_of,
+    return lambda: run(workspace, dataset_id, version, abc_xyz.abc_xyz_cell_customers, as_of=as_of,
                        cell=cell, settings=settings, ladder=thresholds)
 
 
 def all_products(ctx: Context) -> Callable[[], pd.DataFrame]:
     """A function reading every classified product, for a download (run when clicked)."""
-    workspace, dataset_id, _ = ctx.key
+    workspace, dataset_id, version = ctx.key
     as_of, settings = ctx.as_of, ctx.saved.abc_xyz.products
-    return lambda: run(workspace, abc_xyz.product_abc_xyz, dataset_id, as_of=as_of,
+    return lambda: run(workspace, dataset_id, version, abc_xyz.product_abc_xyz, as_of=as_of,
                        settings=settings)
 
 
@@ -78,7 +78,7 @@ def all_products(ctx: Context) -> Callable[[], pd.DataFrame]:
 @st.cache_data(show_spinner=False, max_entries=128)
 def _overview(workspace: str, dataset_id: int, version: int, as_of: dt.date,
               settings: SettingsKey, unit: Unit) -> AbcXyzOverview:
-    return run(workspace, abc_xyz.abc_xyz_overview, dataset_id, as_of=as_of,
+    return run(workspace, dataset_id, version, abc_xyz.abc_xyz_overview, as_of=as_of,
                settings=from_key(AbcXyzSettings, settings), unit=unit, top=LIST_LIMIT)
 
 
@@ -86,17 +86,17 @@ def _overview(workspace: str, dataset_id: int, version: int, as_of: dt.date,
 def _listed_customers(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                       settings: SettingsKey, ladder: SettingsKey) -> pd.DataFrame:
     listed = _overview(workspace, dataset_id, version, as_of, settings, "customer").top
-    return run(workspace, abc_xyz.with_ladder_steps, dataset_id, listed, as_of=as_of,
+    return run(workspace, dataset_id, version, abc_xyz.with_ladder_steps, listed, as_of=as_of,
                ladder=from_key(LadderThresholds, ladder))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _trend(workspace: str, dataset_id: int, version: int, as_of: dt.date,
            settings: SettingsKey) -> pd.DataFrame:
-    return run(workspace, abc_xyz.abc_xyz_trend, dataset_id, as_of=as_of,
+    return run(workspace, dataset_id, version, abc_xyz.abc_xyz_trend, as_of=as_of,
                settings=from_key(AbcXyzSettings, settings))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _has_products(workspace: str, dataset_id: int, version: int) -> bool:
-    return run(workspace, abc_xyz.has_products, dataset_id)
+    return run(workspace, dataset_id, version, abc_xyz.has_products)

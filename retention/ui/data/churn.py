@@ -110,7 +110,7 @@ def _fit(con: duckdb.DuckDBPyConnection, dataset_id: int, calibration_end: dt.da
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _fitted_model(workspace: str, dataset_id: int, version: int,
                   calibration_end: dt.date) -> FitOutcome:
-    return run(workspace, _fit, dataset_id, calibration_end)
+    return run(workspace, dataset_id, version, _fit, calibration_end)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -162,10 +162,10 @@ def _backtest(con: duckdb.DuckDBPyConnection, dataset_id: int, calibration_end: 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _backtest_views(workspace: str, dataset_id: int, version: int, calibration_end: dt.date,
                     holdout_end: dt.date) -> dict[str, Any]:
-    return run(workspace, _backtest, dataset_id, calibration_end, holdout_end)
+    return run(workspace, dataset_id, version, _backtest, calibration_end, holdout_end)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _dataset_margin(workspace: str, dataset_id: int, version: int,
                     as_of: dt.date) -> tuple[float, str]:
-    return run(workspace, default_margin, dataset_id, as_of=as_of)
+    return run(workspace, dataset_id, version, default_margin, as_of=as_of)

@@ -45,11 +45,11 @@ def default_as_of(workspace: Workspace, dataset: Dataset, today: dt.date) -> dt.
 @st.cache_data(show_spinner=False, max_entries=512)
 def _dataset_dates(workspace: str, dataset_id: int,
                    version: int) -> tuple[dt.date | None, dt.date | None]:
-    span = run(workspace, metrics.date_range, dataset_id)
+    span = run(workspace, dataset_id, version, metrics.date_range)
     return (None, None) if span is None else (as_date(span[0]), as_date(span[1]))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _default_as_of(workspace: str, dataset_id: int, version: int,
                    today: dt.date) -> dt.date | None:
-    return as_date(run(workspace, metrics.default_as_of, dataset_id, today=today))
+    return as_date(run(workspace, dataset_id, version, metrics.default_as_of, today=today))

@@ -33,7 +33,7 @@ def active_customer_count(ctx: Context, as_of: dt.date) -> int:
 @st.cache_data(show_spinner=False, max_entries=512)
 def _headline_numbers(workspace: str, dataset_id: int, version: int,
                       as_of: dt.date | None) -> dict[str, Any]:
-    row = run(workspace, metrics.headline, dataset_id, as_of=as_of).iloc[0].to_dict()
+    row = run(workspace, dataset_id, version, metrics.headline, as_of=as_of).iloc[0].to_dict()
     return {
         "as_of": as_date(row["as_of"]),
         "customers": int(row["customers"]),
@@ -49,5 +49,5 @@ def _headline_numbers(workspace: str, dataset_id: int, version: int,
 @st.cache_data(show_spinner=False, max_entries=512)
 def _active_customer_count(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                            window_days: int) -> int:
-    return run(workspace, metrics.active_customers, dataset_id, as_of=as_of,
+    return run(workspace, dataset_id, version, metrics.active_customers, as_of=as_of,
                window_days=window_days)

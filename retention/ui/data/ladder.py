@@ -65,11 +65,11 @@ def whole_migration_list(ctx: Context, start: dt.date, end: dt.date, *,
     Not cached: it runs only when the download is clicked, and a whole list may be large.
     It holds plain values only, so it can run after this script run has ended.
     """
-    workspace, dataset_id, _ = ctx.key
+    workspace, dataset_id, version = ctx.key
     thresholds = ctx.saved.ladder
 
     def read() -> pd.DataFrame:
-        return run(workspace, ladder.migration_customers, dataset_id, start=start, end=end,
+        return run(workspace, dataset_id, version, ladder.migration_customers, start=start, end=end,
                    thresholds=thresholds, from_step=from_step, to_step=to_step,
                    direction=direction)
     return read
@@ -88,7 +88,7 @@ def _transitions(workspace: str, dataset_id: int, version: int, start: dt.date, 
                  thresholds: SettingsKey) -> pd.DataFrame:
     """``ladder_transitions``: the one pass over the orders that both the ladder (on ``end``)
     and the migration matrix are counted from."""
-    return run(workspace, ladder.ladder_transitions, dataset_id, start=start, end=end,
+    return run(workspace, dataset_id, version, ladder.ladder_transitions, start=start, end=end,
                thresholds=from_key(LadderThresholds, thresholds))
 
 
@@ -97,13 +97,13 @@ def _ladder_counts(workspace: str, dataset_id: int, version: int, as_of: dt.date
                    thresholds: SettingsKey) -> pd.DataFrame:
     moves = _transitions(workspace, dataset_id, version, ladder.default_migration_start(as_of),
                          as_of, thresholds)
-    return run(workspace, ladder.ladder_counts, dataset_id, as_of=as_of,
+    return run(workspace, dataset_id, version, ladder.ladder_counts, as_of=as_of,
                thresholds=from_key(LadderThresholds, thresholds), transitions=moves)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _ladder_inputs(workspace: str, dataset_id: int, version: int) -> dict[str, Any]:
-    row = run(workspace, ladder.ladder_inputs, dataset_id).iloc[0]
+    row = run(workspace, dataset_id, version, ladder.ladder_inputs).iloc[0]
     return {key: (bool(value) if key == "advocacy_known" else int(value))
             for key, value in row.items()}
 
@@ -111,7 +111,7 @@ def _ladder_inputs(workspace: str, dataset_id: int, version: int) -> dict[str, A
 @st.cache_data(show_spinner=False, max_entries=128)
 def _moving_up(workspace: str, dataset_id: int, version: int,
                as_of: dt.date) -> tuple[dict[str, Any], pd.DataFrame]:
-    return run(workspace, _timing_and_comeback, dataset_id, as_of=as_of)
+    return run(workspace, dataset_id, version, _timing_and_comeback, as_of=as_of)
 
 
 def _timing_and_comeback(con: duckdb.DuckDBPyConnection, dataset_id: int, *,
@@ -130,7 +130,7 @@ def _timing_and_comeback(con: duckdb.DuckDBPyConnection, dataset_id: int, *,
 def _migration(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
                thresholds: SettingsKey) -> pd.DataFrame:
     moves = _transitions(workspace, dataset_id, version, start, end, thresholds)
-    return run(workspace, ladder.migration_matrix, dataset_id, start=start, end=end,
+    return run(workspace, dataset_id, version, ladder.migration_matrix, start=start, end=end,
                thresholds=from_key(LadderThresholds, thresholds), transitions=moves)
 
 
@@ -138,11 +138,11 @@ def _migration(workspace: str, dataset_id: int, version: int, start: dt.date, en
 def _movers(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
             thresholds: SettingsKey, from_step: str | None, to_step: str | None,
             direction: str | None, limit: int | None) -> pd.DataFrame:
-    return run(workspace, ladder.migration_customers, dataset_id, start=start, end=end,
+    return run(workspace, dataset_id, version, ladder.migration_customers, start=start, end=end,
                thresholds=from_key(LadderThresholds, thresholds), from_step=from_step,
                to_step=to_step, direction=direction, limit=limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _pareto_curve(workspace: str, dataset_id: int, version: int, as_of: dt.date) -> pd.DataFrame:
-    return run(workspace, pareto.pareto_curve, dataset_id, as_of=as_of)
+    return run(workspace, dataset_id, version, pareto.pareto_curve, as_of=as_of)

@@ -39,12 +39,12 @@ def replay(ctx: Context, programme: LoyaltyProgramme) -> Replay:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _baseline(workspace: str, dataset_id: int, version: int, as_of: dt.date,
               window_days: int, settings: SettingsKey) -> Baseline:
-    return run(workspace, dataset_baseline, dataset_id, as_of=as_of, window_days=window_days,
+    return run(workspace, dataset_id, version, dataset_baseline, as_of=as_of, window_days=window_days,
                default_margin=from_key(LtvSettings, settings).margin)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _replay(workspace: str, dataset_id: int, version: int, as_of: dt.date,
             programme: ProgrammeKey) -> Replay:
-    return run(workspace, replay_programme, dataset_id, LoyaltyProgramme.from_strings(
+    return run(workspace, dataset_id, version, replay_programme, LoyaltyProgramme.from_strings(
         dict(programme)), as_of=as_of)

@@ -55,14 +55,14 @@ def available_dimensions(ctx: Context) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=256)
 def _crr_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                window_days: int, period: str) -> pd.DataFrame:
-    return run(workspace, retention_rate.crr_by_period, dataset_id, as_of=as_of,
+    return run(workspace, dataset_id, version, retention_rate.crr_by_period, as_of=as_of,
                window_days=window_days, period=period)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cohort_table(workspace: str, dataset_id: int, version: int,
                   as_of: dt.date) -> pd.DataFrame:
-    return run(workspace, cohorts.cohort_matrix, dataset_id, as_of=as_of)
+    return run(workspace, dataset_id, version, cohorts.cohort_matrix, as_of=as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -70,7 +70,7 @@ def _ltv_tables(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                 window_days: int, settings: SettingsKey) -> tuple[pd.DataFrame, pd.DataFrame]:
     monthly = _crr_table(workspace, dataset_id, version, as_of, window_days, "month")
     margin = from_key(LtvSettings, settings).margin
-    today, trend = (run(workspace, metric, dataset_id, as_of=as_of, window_days=window_days,
+    today, trend = (run(workspace, dataset_id, version, metric, as_of=as_of, window_days=window_days,
                         default_margin=margin, monthly=monthly)
                     for metric in (ltv.ltv_today, ltv.ltv_trend))
     return today, trend
@@ -80,7 +80,7 @@ def _ltv_tables(workspace: str, dataset_id: int, version: int, as_of: dt.date,
 def _curves_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                   margin: float) -> pd.DataFrame:
     matrix = _cohort_table(workspace, dataset_id, version, as_of)
-    return run(workspace, ltv.value_curves, dataset_id, as_of=as_of, margin=margin,
+    return run(workspace, dataset_id, version, ltv.value_curves, as_of=as_of, margin=margin,
                cohorts=matrix)
 
 
@@ -88,11 +88,11 @@ def _curves_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
 def _segment_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                    window_days: int, dimension: str, settings: SettingsKey,
                    thresholds: SettingsKey) -> pd.DataFrame:
-    return run(workspace, ltv.ltv_by_segment, dataset_id, as_of=as_of, window_days=window_days,
+    return run(workspace, dataset_id, version, ltv.ltv_by_segment, as_of=as_of, window_days=window_days,
                dimension=dimension, default_margin=from_key(LtvSettings, settings).margin,
                thresholds=from_key(LadderThresholds, thresholds))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _available_dimensions(workspace: str, dataset_id: int, version: int) -> list[str]:
-    return run(workspace, ltv.segment_dimensions, dataset_id)
+    return run(workspace, dataset_id, version, ltv.segment_dimensions)

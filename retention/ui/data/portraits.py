@@ -78,7 +78,7 @@ def _draw(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: dt.date,
 def _fitted_portraits(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                       settings: SettingsKey, thresholds: SettingsKey,
                       window_days: int) -> Portraits | str:
-    return run(workspace, _draw, dataset_id, as_of, from_key(PortraitSettings, settings),
+    return run(workspace, dataset_id, version, _draw, as_of, from_key(PortraitSettings, settings),
                from_key(LadderThresholds, thresholds), window_days)
 
 
@@ -100,4 +100,4 @@ def _customer_lookup(workspace: str, dataset_id: int, version: int, as_of: dt.da
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _optional_attributes(workspace: str, dataset_id: int, version: int) -> pd.DataFrame:
-    return run(workspace, attributes_metric, dataset_id)
+    return run(workspace, dataset_id, version, attributes_metric)
