@@ -7,7 +7,7 @@ widgets are drawn here rather than on a page so their values survive page switch
 
 import streamlit as st
 
-from retention.ui import context, frame
+from retention.ui import context, frame, team
 
 frame.configure_page()
 
@@ -19,4 +19,7 @@ with frame.rerun_when_the_dataset_changes():
     frame.draw_before_navigation()
     page = st.navigation(frame.navigation_pages() + frame.team_pages())
     frame.sample_banner(context.current(), link_to_data=page.url_path != "data")
-    page.run()
+    try:
+        page.run()
+    finally:  # also after a page's st.stop: the link is of what was drawn
+        team.share_this_view()

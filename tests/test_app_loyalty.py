@@ -28,7 +28,8 @@ def chart_titles(at) -> list[str]:
 
 
 def open_page(at, query: dict[str, str] | None = None):
-    at.run()
+    """The page opened from an address with ``query``: the session's first run, as a link
+    opened in a new tab (the frame and the page follow a link on that run only)."""
     at.switch_page(PAGE)
     at.query_params.update(query or {})
     return at.run()
@@ -240,13 +241,10 @@ def test_a_link_opens_its_dataset(app_test, workspace, tiny, tmp_path):
     other = tmp_path / "other.csv"
     other.write_text("customer_id,date,amount\nZ1,2025-02-01,500.00\n", encoding="utf-8")
     newer = load_file(workspace, other, dataset="Other", currency="EUR")
-    at = app_test().run()
-    assert at.sidebar.selectbox(key="active_dataset_id").value == newer.dataset_id
+    assert app_test().run().sidebar.selectbox(key="active_dataset_id").value == newer.dataset_id
 
-    at.switch_page(PAGE)
-    at.query_params.update({"dataset": str(tiny.dataset_id), "programme": "cashback",
-                            "joiners": "everyone"})
-    at.run()
+    at = open_page(app_test(), {"dataset": str(tiny.dataset_id), "programme": "cashback",
+                                "joiners": "everyone"})
 
     assert not at.exception
     assert at.sidebar.selectbox(key="active_dataset_id").value == tiny.dataset_id
@@ -257,7 +255,7 @@ def test_a_link_opens_its_dataset(app_test, workspace, tiny, tmp_path):
 def test_a_link_to_a_dataset_not_in_the_workspace_says_so(app_test, tiny):
     at = open_page(app_test(), {"dataset": "99", "programme": "stamps"})
     assert not at.exception
-    assert "The link's dataset (99) is not in this workspace" in at.warning[0].value
+    assert "This link is for a dataset that is not in this workspace" in at.warning[0].value
     assert at.radio(key=param_key("programme")).value == "stamps"
 
 

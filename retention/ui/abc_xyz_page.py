@@ -29,7 +29,7 @@ from retention.i18n import current_language, t
 from retention.metrics import abc_xyz
 from retention.metrics.abc_xyz import CELLS, AbcXyzOverview, AbcXyzSettings
 from retention.metrics.ladder import STEP_LABELS
-from retention.ui import page
+from retention.ui import links, page
 from retention.ui.context import Context
 from retention.ui.data import abc_xyz as data
 from retention.ui.data.abc_xyz import LIST_LIMIT
@@ -155,8 +155,9 @@ def introduction(ctx: Context, settings: AbcXyzSettings) -> None:
 def tabs() -> Sequence[Any]:
     """Customers, cut-offs, trend, products. Only the open tab's code runs (``.open``), so
     the first view costs one classification, not four."""
-    return st.tabs([t("Customers"), t("Why these cut-offs"), t("Trend"), t("Products")],
-                   key=TAB_KEY, on_change="rerun")
+    return links.linked_tabs("tab", TAB_KEY, {
+        "customers": t("Customers"), "cut_offs": t("Why these cut-offs"), "trend": t("Trend"),
+        "products": t("Products")})
 
 
 def _customer_overview(ctx: Context) -> AbcXyzOverview | None:
@@ -236,6 +237,7 @@ def cell_drilldown(ctx: Context, overview: AbcXyzOverview) -> None:
     lang = current_language()
     sizes = overview.cells.set_index("cell")["customers"]
     st.subheader(t("Customers of one cell"))
+    links.follow_choice("cell", CELL_KEY, {c: c for c in CELLS})
     if CELL_KEY not in st.session_state:
         # start on the first cell with someone in it (AX is empty in many shops)
         st.session_state[CELL_KEY] = next((c for c in CELLS if sizes[c] > 0), CELLS[0])
@@ -245,6 +247,7 @@ def cell_drilldown(ctx: Context, overview: AbcXyzOverview) -> None:
         help=t("Letter one: revenue class; letter two: regularity. The number is the cell's "
                "customers."),
     )
+    links.publish({"cell": cell})
     if cell is None:
         st.caption(t("Pick a cell to see its customers."))
         return

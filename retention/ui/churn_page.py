@@ -27,6 +27,7 @@ from retention.models import (
     default_split,
     risk_group_description,
 )
+from retention.ui import links
 from retention.ui.context import Context
 from retention.ui.data import churn as data
 from retention.ui.data import frame as frame_data
@@ -247,10 +248,12 @@ def risk_groups(ctx: Context, page: ChurnPage) -> None:
 
     keys = [group.key for group in RISK_GROUPS]
     names = dict(zip(counts["risk_group"], counts["label"], strict=True))
+    links.follow_choice("group", GROUP_KEY, {k: k for k in keys})
     chosen = st.selectbox(
         t("Customers in group"), keys, key=GROUP_KEY,
         format_func=lambda k: f"{names[k]} ({format_count(_count(counts, k), lang)})",
         help=t("The group's customers, most valuable first (by net revenue so far)."))
+    links.publish({"group": chosen})
     scores = page.scores()
     members = scores[scores["risk_group"] == chosen]
     shown = members.nlargest(GROUP_ROWS, "net_revenue")

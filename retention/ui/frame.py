@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -26,8 +26,8 @@ from retention.formatting import format_count
 from retention.i18n import DEFAULT_LANGUAGE, current_language, set_language, t
 from retention.ingest import IngestError, clean_stale_temp_dirs
 from retention.registry import Action, RegistryError, Role
-from retention.store import Workspace, open_workspace, workspace_path
-from retention.ui import sample_data, team
+from retention.store import Dataset, Workspace, open_workspace, workspace_path
+from retention.ui import links, sample_data, team
 from retention.ui.context import (
     AS_OF_BASIS_KEY,
     AS_OF_KEY,
@@ -41,7 +41,7 @@ from retention.ui.context import (
 from retention.ui.data import DatasetChanged
 from retention.ui.data import frame as frame_data
 from retention.ui.team import SINGLE_USER, Access, Mode, SignInSetupError, secrets_dict
-from retention.ui.text import md_escape
+from retention.ui.text import format_day, md_escape
 
 log = logging.getLogger(__name__)
 
@@ -379,7 +379,8 @@ def offer_first_run_sample(ws: Workspace) -> None:
 
 
 def sidebar(ws: Workspace) -> None:
-    """Dataset picker, as-of date and activity window, kept in session state (context keys).
+    """Dataset picker, as-of date and activity window, kept in session state (context keys)
+    and in the address (:mod:`retention.ui.links`), so a link opens the same choices.
 
     The as-of date defaults to the dataset's last transaction date that is not after today
     (``metrics.default_as_of``: a mistyped 2099 does not move every number), and goes back to
@@ -389,11 +390,13 @@ def sidebar(ws: Workspace) -> None:
     state = st.session_state
     apply_pending_dataset()
     datasets = ws.datasets()
+    by_id = {d.dataset_id: d for d in datasets}
+    _follow_dataset_link(by_id)
     with st.sidebar:
         if not datasets:
             st.caption(t("No data loaded yet."))
+            links.publish({}, owned=_FRAME_PARAMS)
             return
-        by_id = {d.dataset_id: d for d in datasets}
         if state.get(DATASET_KEY) not in by_id:
             state[DATASET_KEY] = datasets[-1].dataset_id
         dataset_id = st.selectbox(
@@ -411,6 +414,7 @@ def sidebar(ws: Workspace) -> None:
                 state[AS_OF_BASIS_KEY] = basis
             # the default is before the first row when every row lies after today
             earliest, latest = min(first, default), max(last, dt.date.today())
+            _follow_as_of_link(earliest, latest)
             if state[AS_OF_KEY] is not None and not earliest <= state[AS_OF_KEY] <= latest:
                 state[AS_OF_KEY] = default
             st.date_input(
@@ -421,6 +425,7 @@ def sidebar(ws: Workspace) -> None:
             )
         if WINDOW_KEY not in state:
             state[WINDOW_KEY] = DEFAULT_WINDOW_DAYS
+        _follow_window_link()
         st.number_input(
             t("Activity window (days)"), min_value=1, max_value=MAX_WINDOW_DAYS, step=1,
             key=WINDOW_KEY,
@@ -430,6 +435,67 @@ def sidebar(ws: Workspace) -> None:
         )
         if _password_required():
             st.button(t("Sign out"), on_click=_sign_out, icon=":material/logout:")
+    as_of = state.get(AS_OF_KEY)
+    links.publish({
+        links.DATASET_PARAM: str(dataset_id),
+        links.AS_OF_PARAM: as_of.isoformat() if isinstance(as_of, dt.date) else None,
+        links.WINDOW_PARAM: str(int(state[WINDOW_KEY])),
+    })
+
+
+_FRAME_PARAMS = (links.DATASET_PARAM, links.AS_OF_PARAM, links.WINDOW_PARAM)
+
+
+def _link_not_followed(sentence: str) -> None:
+    # in the page, above its title: the reader must see why the view is not the linked one
+    st.warning(sentence, icon=":material/link_off:")
+
+
+def _follow_dataset_link(by_id: Mapping[int, Dataset]) -> None:
+    """The link's dataset becomes the picker's, when it is one of this workspace's datasets;
+    otherwise a sentence says the link's dataset is not visible here."""
+    linked = links.linked(links.DATASET_PARAM)
+    if linked is None:
+        return
+    if linked.isdigit() and int(linked) in by_id:
+        st.session_state[DATASET_KEY] = int(linked)
+        return
+    _link_not_followed(t(
+        "This link is for a dataset that is not in this workspace: it was deleted, or it "
+        "belongs to a workspace you are not a member of. You see this workspace's data "
+        "instead; ask whoever sent the link to check it."))
+
+
+def _follow_as_of_link(earliest: dt.date, latest: dt.date) -> None:
+    """The link's as-of date (``YYYY-MM-DD``) when it lies within the dataset's dates."""
+    linked = links.linked(links.AS_OF_PARAM)
+    if linked is None:
+        return
+    try:
+        day = dt.date.fromisoformat(linked)
+    except ValueError:
+        day = None
+    if day is None or not earliest <= day <= latest:
+        _link_not_followed(t(
+            "The link's as-of date ({date}) is not a day between {first} and {last}, the "
+            "dates this dataset covers, so the dataset's own as-of date is used.",
+            date=md_escape(linked), first=format_day(earliest), last=format_day(latest)))
+        return
+    st.session_state[AS_OF_KEY] = day
+
+
+def _follow_window_link() -> None:
+    """The link's activity window, when it is a whole number of days the sidebar accepts."""
+    linked = links.linked(links.WINDOW_PARAM)
+    if linked is None:
+        return
+    if linked.isdigit() and 1 <= int(linked) <= MAX_WINDOW_DAYS:
+        st.session_state[WINDOW_KEY] = int(linked)
+        return
+    _link_not_followed(t(
+        "The link's activity window ({days}) is not a whole number of days from 1 to {most}, "
+        "so {kept} days are used.", days=md_escape(linked), most=MAX_WINDOW_DAYS,
+        kept=st.session_state[WINDOW_KEY]))
 
 
 @st.cache_resource(show_spinner=False)
@@ -460,7 +526,9 @@ def access_or_stop() -> Access:
     state = st.session_state
     shown = access.workspace.workspace_id
     if state.get(_WORKSPACE_SHOWN_KEY, shown) != shown:
-        kept = {team.TOKEN_KEY, team.USER_KEY, team.WORKSPACE_KEY, team.ACCESS_KEY, WINDOW_KEY}
+        # links stay followed: the address still holds the last workspace's dataset and dates
+        kept = {team.TOKEN_KEY, team.USER_KEY, team.WORKSPACE_KEY, team.ACCESS_KEY, WINDOW_KEY,
+                links.FOLLOWED_KEY}
         for key in [key for key in state if key not in kept]:
             del state[key]
     state[_WORKSPACE_SHOWN_KEY] = shown

@@ -7,6 +7,7 @@ the downloads build whole lists only when clicked.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,7 @@ from retention.formatting import format_count, format_percent
 from retention.i18n import current_language, t
 from retention.metrics import ladder
 from retention.metrics.ladder import SETTINGS_NAMESPACE, LadderThresholds
-from retention.ui import page
+from retention.ui import links, page
 from retention.ui.context import Context
 from retention.ui.data import ladder as data
 from retention.ui.text import format_day, md_escape
@@ -365,6 +366,18 @@ def _full_list(ctx: Context, start: dt.date, end: dt.date,
     return lambda: _readable(read())
 
 
+def _follow_date_link(name: str, key: str, latest: dt.date) -> None:
+    """The link's ``name`` day (``YYYY-MM-DD``, not after ``latest``) into the date input."""
+    days: dict[str, object] = {}
+    value = st.query_params.get(name)
+    if value is not None:
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(value)
+            if day <= latest:
+                days[value] = day
+    links.follow_choice(name, key, days)
+
+
 def movers_section(ctx: Context) -> None:
     """The migration matrix between two dates; a selected cell lists its customers, and the
     "moved up" and "dropped a step" lists download in full."""
@@ -373,13 +386,18 @@ def movers_section(ctx: Context) -> None:
     st.subheader(t("Who moved"))
     left, right = st.columns(2)
     # keyed by the as-of date, so a new as-of date brings new defaults
+    start_key, end_key = f"ladder_start_{ctx.as_of}", f"ladder_end_{ctx.as_of}"
+    _follow_date_link("from", start_key, ctx.as_of)
+    _follow_date_link("to", end_key, ctx.as_of)
+    st.session_state.setdefault(start_key, ladder.default_migration_start(ctx.as_of))
+    st.session_state.setdefault(end_key, ctx.as_of)
     start = left.date_input(
-        t("From"), value=ladder.default_migration_start(ctx.as_of), max_value=ctx.as_of,
-        key=f"ladder_start_{ctx.as_of}",
+        t("From"), max_value=ctx.as_of, key=start_key,
         help=t("Each customer's step on this day is compared with their step on the end day."))
     end = right.date_input(
-        t("To"), value=ctx.as_of, max_value=ctx.as_of, key=f"ladder_end_{ctx.as_of}",
+        t("To"), max_value=ctx.as_of, key=end_key,
         help=t("The end day; the as-of date in the sidebar is the latest possible."))
+    links.publish({"from": start.isoformat(), "to": end.isoformat()})
     if start > end:
         st.error(t("The start date must be on or before the end date."), icon=":material/error:")
         return

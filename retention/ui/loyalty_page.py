@@ -42,8 +42,8 @@ from retention.loyalty.projection import sensitivity
 from retention.loyalty.replay import BASE_TIER, Replay, tier_names
 from retention.loyalty.simulation import Simulation, from_replay
 from retention.registry import Action
-from retention.store import DatasetNotFound
-from retention.ui.context import Context, set_active_dataset
+from retention.ui import links, team
+from retention.ui.context import Context
 from retention.ui.data import loyalty as data
 from retention.ui.saved_settings import LOYALTY_NAMESPACE, MAX_SCENARIOS, LoyaltyScenarios
 from retention.ui.text import format_day, md_escape
@@ -52,9 +52,6 @@ from retention.ui.widgets import download_buttons, money_metric, show_table, tab
 PROGRAMME_TEXT_KEY = "_loyalty_programme"
 # Set once the page has read its address in this session.
 LINK_FOLLOWED_KEY = "_loyalty_link_followed"
-# The dataset a link asked for, so a switch is asked for once.
-LINK_DATASET_KEY = "_loyalty_link_dataset"
-DATASET_PARAM = "dataset"
 SCENARIO_NAME_KEY = "loyalty_scenario_name"
 SAVE_KEY = "loyalty_save_scenario"
 # The horizons the page offers (the domain accepts 1–120 months).
@@ -70,6 +67,9 @@ TYPE_PARAMETERS = {
 COMMON_PARAMETERS = ("welcome_bonus", "birthday_gift", "fixed_monthly_cost", "cap_per_year",
                      "participation", "joiners", "seed", "breakage")
 EFFECT_PARAMETERS = ("retention_uplift", "frequency_uplift", "check_uplift", "months")
+# Every name the page may put into its link: each programme type's, so a switch of type
+# takes the last type's parameters out of the address.
+LINK_PARAMETERS = tuple(LoyaltyProgramme().as_strings())
 # Shares of one (and retention points) that the inputs show as percent.
 PERCENT_PARAMETERS = ("cashback_rate", "participation", "breakage", "retention_uplift",
                       "frequency_uplift", "check_uplift")
@@ -231,42 +231,17 @@ def _clamp_to_the_inputs(asked: dict[str, str]) -> list[str]:
     return notes
 
 
-def _open_linked_dataset(ctx: Context, params: Mapping[str, str]) -> bool:
-    """Switch the sidebar to the link's dataset (``?dataset=ID``) when it is another one of
-    this workspace, once, by running the page again on it; False when there is
-    nothing to switch. An id that is not a dataset here is said and the dataset shown
-    stays."""
-    assert ctx.dataset is not None
-    linked = params.get(DATASET_PARAM)
-    if linked is None or linked == str(ctx.dataset.dataset_id):
-        return False
-    if st.session_state.get(LINK_DATASET_KEY) == linked:
-        return False  # asked for already: never loop on a switch that did not happen
-    st.session_state[LINK_DATASET_KEY] = linked
-    try:
-        dataset = ctx.workspace.dataset(int(linked))
-    except (ValueError, DatasetNotFound):
-        st.warning(t("The link's dataset ({id}) is not in this workspace; the programme is "
-                     "shown on “{name}”.", id=md_escape(linked),
-                     name=md_escape(ctx.dataset.name)), icon=":material/link_off:")
-        return False
-    set_active_dataset(dataset.dataset_id)
-    st.rerun()
-
-
 def follow_link(ctx: Context) -> None:
-    """Apply the address's query parameters on the page's first run in a session: a link
-    opened (a new tab or window is a new session) shows its dataset and restores its
-    programme. Never later: the page writes the address itself on every run, and a rerun
-    can reach the server with the address of the run before, which must not undo an input."""
+    """Apply the address's programme parameters on the page's first run in a session: a link
+    opened (a new tab or window is a new session) restores its programme; the frame has
+    already opened its dataset, as-of date and window (:mod:`retention.ui.links`). Never
+    later: the page writes the address itself on every run, and a rerun can reach the server
+    with the address of the run before, which must not undo an input."""
     state = st.session_state
     if state.get(LINK_FOLLOWED_KEY):
         return
-    params = st.query_params.to_dict()
-    if _open_linked_dataset(ctx, params):
-        return
     state[LINK_FOLLOWED_KEY] = True
-    texts, notes = programme_from_link(params)
+    texts, notes = programme_from_link(st.query_params.to_dict())
     if texts is None:
         return
     show_programme(texts)
@@ -279,15 +254,16 @@ def link_section(ctx: Context, programme: LoyaltyProgramme) -> None:
     """The address of this programme on this dataset: kept in the address bar, and shown to
     copy."""
     assert ctx.dataset is not None
-    params = {DATASET_PARAM: str(ctx.dataset.dataset_id), **link_parameters(programme)}
-    st.query_params.from_dict(params)
+    links.publish(link_parameters(programme), owned=LINK_PARAMETERS)
     st.subheader(t("Share this programme"))
     base = st.context.url or ""
+    params = {name: value for name, value in st.query_params.to_dict().items()
+              if name != team.SESSION_PARAM}  # the sign-in token is not shared
     st.code(f"{base}?{urllib.parse.urlencode(params, safe=',')}", language=None, wrap_lines=True)
-    st.caption(t("The link holds the dataset and the programme's parameters as plain text, "
-                 "nothing else. Whoever opens it in this workspace sees this programme on "
-                 "this dataset, with its measured baseline and their own as-of date; edits to "
-                 "the baseline are not part of the link."))
+    st.caption(t("The link holds the dataset, the as-of date, the activity window and the "
+                 "programme's parameters as plain text, nothing else. Whoever opens it in "
+                 "this workspace sees this programme on this dataset, with its measured "
+                 "baseline; edits to the baseline are not part of the link."))
 
 
 # -- header and baseline ------------------------------------------------------------------------

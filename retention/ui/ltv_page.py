@@ -25,6 +25,7 @@ from retention.i18n import current_language, t
 from retention.metrics.ladder import STEP_LABELS
 from retention.metrics.ltv import MAX_LIFETIME_MONTHS, WHAT_IF_FACTORS, what_if_ltv
 from retention.metrics.retention_rate import PERIODS
+from retention.ui import links
 from retention.ui.context import Context
 from retention.ui.data import ltv as data
 from retention.ui.saved_settings import LTV_NAMESPACE, LtvSettings
@@ -91,8 +92,9 @@ def header(ctx: Context) -> None:
 
 def section_tabs() -> tuple[Any, Any, Any, Any]:
     """The four section tabs; only the open one should be drawn (``tab.open``)."""
-    labels = [t("Retention rate"), t("Cohorts"), t("Lifetime value"), t("LTV by segment")]
-    retention, cohorts, value, segments = st.tabs(labels, key=SECTION_KEY, on_change="rerun")
+    retention, cohorts, value, segments = links.linked_tabs("tab", SECTION_KEY, {
+        "retention": t("Retention rate"), "cohorts": t("Cohorts"), "value": t("Lifetime value"),
+        "segments": t("LTV by segment")})
     return retention, cohorts, value, segments
 
 

@@ -46,6 +46,7 @@ from retention.registry import (
     normalise_email,
     registry_path,
 )
+from retention.ui import links
 from retention.ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -316,6 +317,7 @@ def choose_workspace(current: Mode, email: str) -> Access | None:
         chosen = int(requested) if requested.isdigit() else None
         if chosen not in by_id:
             st.warning(t(NOT_A_MEMBER), icon=":material/lock:")
+            links.refuse()
     if chosen not in by_id:
         chosen = memberships[0].workspace.workspace_id
     state[WORKSPACE_KEY] = chosen
@@ -358,14 +360,21 @@ def mode_line(access: Access, *, shared_password: bool) -> None:
         st.caption(t("Team mode ({how}): {email}, {role} of this workspace.", how=how,
                      email=email, role=t(access.role.value)) if access.workspace else
                    t("Team mode ({how}): {email}.", how=how, email=email))
-        address = st.context.url  # None where there is no browser (tests)
-        if access.workspace is not None and address:
-            with st.popover(t("Share this view"), icon=":material/share:"):
-                st.code(shareable_link(address, st.query_params.to_dict()), language=None)
-                st.caption(t("This address opens this page and workspace for a colleague who "
-                             "is a member of it. It does not carry your sign-in: copy this one, "
-                             "not the browser's address bar."))
         st.button(t("Sign out"), on_click=sign_out, icon=":material/logout:", key="team_sign_out")
+
+
+def share_this_view() -> None:
+    """In team mode, the sidebar's "Share this view": this run's address, drawn after the page
+    ran, so it holds the choices the page put into the link on this run, not the last one's."""
+    access = st.session_state.get(ACCESS_KEY)
+    address = st.context.url  # None where there is no browser (tests)
+    if not isinstance(access, Access) or access.workspace is None or not address:
+        return
+    with st.sidebar, st.popover(t("Share this view"), icon=":material/share:"):
+        st.code(shareable_link(address, st.query_params.to_dict()), language=None)
+        st.caption(t("This address opens this page, workspace, dataset, as-of date and "
+                     "settings for a colleague who is a member of the workspace. It does not "
+                     "carry your sign-in: copy this one, not the browser's address bar."))
 
 
 def shareable_link(address: str, query: Mapping[str, str]) -> str:

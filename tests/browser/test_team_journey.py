@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from retention.ingest import load_file
 from retention.registry import Registry, TeamWorkspace
@@ -131,3 +131,45 @@ def test_a_reload_after_a_page_switch_keeps_the_sign_in_and_sign_out_ends_it(
         expect(vic.get_by_text("Your sign-in has ended")).to_be_visible(timeout=RERUN_MS)
     finally:
         vic.context.close()
+
+
+def sidebar_value(page: Page, label: str) -> Locator:
+    """The input of the sidebar's date or number widget labelled ``label``."""
+    widget = page.get_by_test_id("stSidebar").locator(
+        "[data-testid=stDateInput], [data-testid=stNumberInput]").filter(has_text=label)
+    return widget.locator("input")
+
+
+def test_a_shared_view_opens_the_same_for_a_colleague_and_not_for_another_team(
+        browser: Browser, team_server) -> None:
+    url, workspaces = team_server
+    north = workspaces["North"].workspace_id
+    # Ann opens a link before signing in: after the sign-in she is on its page and view
+    ann = signed_in_page(browser, url, "ann@example.org",
+                         f"/ltv?ws={north}&as_of=2025-02-15&window=45")
+    vic = sue = None
+    try:
+        expect(ann.get_by_role("heading", name=re.compile("Retention"))).to_be_visible()
+        expect(sidebar_value(ann, "As of")).to_have_value("2025-02-15")
+        expect(sidebar_value(ann, "Activity window (days)")).to_have_value("45")
+        ann.get_by_test_id("stSidebar").get_by_role("button", name="Share this view").click()
+        link = ann.get_by_test_id("stPopoverBody").get_by_test_id("stCode").inner_text().strip()
+        assert link.startswith(f"{url}/ltv?") and "session" not in link
+        assert "as_of=2025-02-15" in link and "window=45" in link and f"ws={north}" in link
+
+        vic = signed_in_page(browser, url, "vic@example.org", link)
+        expect(vic).to_have_url(re.compile(r"/ltv\?"))
+        expect(sidebar_dataset_picker(vic)).to_have_value("North data")
+        expect(sidebar_value(vic, "As of")).to_have_value("2025-02-15")
+        expect(sidebar_value(vic, "Activity window (days)")).to_have_value("45")
+
+        sue = signed_in_page(browser, url, "sue@example.org", link)
+        expect(sue.get_by_text(NOT_A_MEMBER)).to_be_visible(timeout=RERUN_MS)
+        expect(sidebar_dataset_picker(sue)).to_have_value("South data")
+        # none of the refused link's choices: South's own as-of date and the usual window
+        expect(sidebar_value(sue, "As of")).to_have_value("2025-03-01")
+        expect(sidebar_value(sue, "Activity window (days)")).to_have_value("90")
+    finally:
+        for page in (ann, vic, sue):
+            if page is not None:
+                page.context.close()
