@@ -5,6 +5,7 @@ controls write (on the server, not only in the widgets), and the Team page manag
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from retention.ingest import load_file
@@ -289,3 +290,46 @@ def test_a_member_of_nothing_is_not_called_a_viewer(shops):
     at = sign_in("new@example.org")
     assert "Team mode (local account): new@example.org." in texts(at)
     assert "viewer" not in texts(at)
+
+
+# -- caching (step 6) ---------------------------------------------------------------------------
+
+SOUTH_PURCHASES = ("customer_id,date,amount\n"
+                   "S1,2025-01-10,900.00\nS1,2025-02-10,900.00\nS5,2025-01-15,5.00\n"
+                   "S2,2025-02-20,10.00\nS3,2025-03-01,20.00\n")
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_two_signed_in_sessions_never_share_a_cached_result(team_registry, tiny_purchases_csv,
+                                                            tmp_path):
+    """North and South each hold dataset 1 at version 1, as of 1 March 2025: the same cache
+    key but for the workspace. Each session, its runs interleaved with the other's in one
+    server process (one cache), sees its own workspace's numbers on every page it opens."""
+    north = load_file(open_workspace(team_registry.north.db), tiny_purchases_csv,
+                      dataset="North data", currency="USD")
+    south_csv = tmp_path / "south.csv"
+    south_csv.write_text(SOUTH_PURCHASES, encoding="utf-8")
+    south = load_file(open_workspace(team_registry.south.db), south_csv, dataset="South data",
+                      currency="USD")
+    assert (north.dataset_id, north.version) == (south.dataset_id, south.version) == (1, 1)
+
+    pages = (HOME_PAGE, "views/ladder.py", "views/ltv.py", "views/abc_xyz.py")
+    alone = {}  # what each user's pages show with the cache emptied before each: no crossing
+    for email in ("ann@example.org", "sue@example.org"):
+        at = sign_in(email)
+        for page in pages:
+            st.cache_data.clear()
+            alone[email, page] = metric_values(at.switch_page(page).run())
+    assert alone["ann@example.org", HOME_PAGE]["Net revenue"] == "$250.00"
+    assert alone["sue@example.org", HOME_PAGE]["Net revenue"] == "$1,835.00"
+
+    st.cache_data.clear()
+    sessions = {email: sign_in(email) for email in ("ann@example.org", "sue@example.org")}
+    for page in (*pages, *pages):  # each page twice: cold for the first user, then warm
+        for email, at in sessions.items():
+            at.switch_page(page).run()
+            assert not at.exception, (email, page)
+            assert metric_values(at) == alone[email, page], (email, page)
