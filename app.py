@@ -10,6 +10,7 @@ import streamlit as st
 from retention.ui import context, frame, team
 
 frame.configure_page()
+frame.language_picker()
 
 if not frame.signed_in():
     # Only the sign-in form is reachable, under every page's address, with no menu.

@@ -67,7 +67,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from retention.i18n import t
+from retention.i18n import N_, t
 from retention.store import DEFAULT_WORKSPACE, close_workspace, open_workspace
 
 REGISTRY_ENV = "RETENTION_REGISTRY"
@@ -97,7 +97,7 @@ _SLUG_LENGTH = 40
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = [
     "create table if not exists meta (key text primary key, value text not null)",
     """
@@ -155,15 +155,23 @@ _SCHEMA = [
     )
     """,
     "create index if not exists sessions_by_expiry on sessions (expires_at)",
+    # since schema version 3: the interface language each user last chose
+    """
+    create table if not exists user_languages (
+        user_id integer primary key references users on delete cascade,
+        language text not null
+    )
+    """,
 ]
 
 
 class Role(StrEnum):
     """A member's role in a workspace."""
 
-    VIEWER = "viewer"
-    EDITOR = "editor"
-    ADMIN = "admin"
+    # marked for translation: pages say the role with t(role.value)
+    VIEWER = N_("viewer")
+    EDITOR = N_("editor")
+    ADMIN = N_("admin")
 
 
 class Action(StrEnum):
@@ -687,6 +695,24 @@ class Registry:
                 f"join workspaces w using (workspace_id) where u.email = ? and {where}",
                 [key, value]).fetchone()
         return None if row is None else Role(row[0])
+
+    def language_of(self, email: str) -> str | None:
+        """The interface language the user last chose; None before their first choice or for
+        an unknown user."""
+        with self._transaction(write=False) as con:
+            row = con.execute(
+                "select l.language from user_languages l join users u using (user_id) "
+                "where u.email = ?", [_email_key(email)]).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_language(self, email: str, language: str) -> None:
+        """Keep ``language`` as the user's interface language (nothing for an unknown user)."""
+        with self._transaction(write=True) as con:
+            con.execute(
+                "insert into user_languages (user_id, language) "
+                "select user_id, ? from users where email = ? "
+                "on conflict (user_id) do update set language = excluded.language",
+                [language, _email_key(email)])
 
     def workspaces_of(self, email: str) -> list[Membership]:
         """The workspaces the user belongs to, with their role, by name; [] for an unknown

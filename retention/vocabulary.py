@@ -8,37 +8,37 @@ and :func:`feature_label` translate them with :func:`retention.i18n.t`.
 
 from __future__ import annotations
 
-from retention.i18n import t
+from retention.i18n import N_, t
 
 # The loyalty ladder's steps, lowest first (DESIGN §4): the order is the ladder's order.
 STEPS = ("buyer", "repeat", "regular", "loyal", "advocate")
 STEP_LABELS = {
-    "buyer": "One-time buyer",
-    "repeat": "Repeat client",
-    "regular": "Regular",
-    "loyal": "Loyal",
-    "advocate": "Advocate",
+    "buyer": N_("One-time buyer"),
+    "repeat": N_("Repeat client"),
+    "regular": N_("Regular"),
+    "loyal": N_("Loyal"),
+    "advocate": N_("Advocate"),
 }
 # The migration matrix's extra row: customers without an order by the start date.
 NEW = "new"
-NEW_LABEL = "New since the start date"
+NEW_LABEL = N_("New since the start date")
 # How a customer moved between two dates: first order in between, up, same step, down.
 MIGRATION_DIRECTIONS = ("new", "up", "same", "down")
 
 # The per-customer features portraits cluster on and charts draw, by column name.
 FEATURE_LABELS = {
-    "recency_days": "Days since last order",
-    "orders": "Orders",
-    "avg_check": "Average check",
-    "net_revenue": "Net revenue",
-    "tenure_days": "Days since first order",
-    "mean_days_between_orders": "Days between orders",
-    "return_rate": "Return rate",
-    "age": "Age",
-    "gender": "Gender",
-    "city": "City",
-    "channel": "Channel",
-    "top_category": "Top category",
+    "recency_days": N_("Days since last order"),
+    "orders": N_("Orders"),
+    "avg_check": N_("Average check"),
+    "net_revenue": N_("Net revenue"),
+    "tenure_days": N_("Days since first order"),
+    "mean_days_between_orders": N_("Days between orders"),
+    "return_rate": N_("Return rate"),
+    "age": N_("Age"),
+    "gender": N_("Gender"),
+    "city": N_("City"),
+    "channel": N_("Channel"),
+    "top_category": N_("Top category"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -89,3 +89,12 @@ def app_test(workspace_db: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[]
         return at
 
     return make
+
+
+# What the sidebar of a run that shows no data holds: the language picker alone.
+LANGUAGE_ONLY = ["interface_language"]
+
+
+def sidebar_pickers(at: Any) -> list[str]:
+    """The keys of the sidebar's select boxes in an AppTest run."""
+    return [box.key for box in at.sidebar.selectbox]

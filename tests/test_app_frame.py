@@ -9,7 +9,7 @@ import pytest
 from retention.formatting import format_count
 from retention.metrics import default_as_of, headline
 from retention.ui.sample_data import SAMPLE_DATASET, meta_value
-from tests.conftest import TINY_PURCHASES
+from tests.conftest import LANGUAGE_ONLY, TINY_PURCHASES, sidebar_pickers
 
 
 def metric(at, label: str) -> str:
@@ -91,7 +91,8 @@ def test_sign_in_gate_asks_for_the_password(app_test, workspace, no_sample, monk
         at.secrets["retention_auth"] = {"password": "open sesame"}
     at.run()
     assert [ti.label for ti in at.text_input] == ["Password"]
-    assert not at.sidebar.selectbox and not at.info
+    # before the sign-in the sidebar holds only the language picker: no dataset, no data
+    assert sidebar_pickers(at) == LANGUAGE_ONLY and not at.info
 
     at.text_input[0].set_value("wrong")
     at.button[0].click().run()

@@ -61,7 +61,7 @@ def test_every_run_writes_the_view_into_the_address(app_test, two):
     tiny, newer = two
     at = app_test().run()
     assert dict(at.query_params) == {"dataset": str(newer.dataset_id), "as_of": "2025-06-01",
-                                     "window": "90"}
+                                     "window": "90", "lang": "en"}
 
     at.sidebar.number_input(key="window_days").set_value(30).run()
     assert at.query_params["window"] == "30"

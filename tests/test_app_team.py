@@ -13,6 +13,7 @@ from retention.registry import Action
 from retention.store import open_workspace
 from retention.ui import data_page, loyalty_page, team
 from retention.ui.team import NOT_A_MEMBER, SESSION_PARAM, WORKSPACE_PARAM
+from tests.conftest import LANGUAGE_ONLY, sidebar_pickers
 from tests.team_helpers import new_session, sign_in, team_registry, texts
 
 __all__ = ["team_registry"]  # the fixture, used by name
@@ -97,7 +98,7 @@ def test_a_revoked_membership_takes_effect_on_the_next_run(shops):
 
 def test_a_user_without_a_workspace_is_told_who_can_invite_them(shops):
     at = sign_in("new@example.org")
-    assert not at.exception and not at.sidebar.selectbox
+    assert not at.exception and sidebar_pickers(at) == LANGUAGE_ONLY
     assert "not a member of any workspace yet" in texts(at)
     assert "admin of your team's workspace can invite you" in texts(at)
     assert at.button(key="team_sign_out")
@@ -333,3 +334,26 @@ def test_two_signed_in_sessions_never_share_a_cached_result(team_registry, tiny_
             at.switch_page(page).run()
             assert not at.exception, (email, page)
             assert metric_values(at) == alone[email, page], (email, page)
+
+
+# -- the language a user chose (issue 15) -------------------------------------------------------
+
+
+def test_a_signed_in_users_language_is_remembered_for_their_next_session(shops):
+    from retention.ui.frame import LANGUAGE_KEY
+
+    first = sign_in("ann@example.org")
+    assert first.sidebar.selectbox(key=LANGUAGE_KEY).value == "en"
+    first.sidebar.selectbox(key=LANGUAGE_KEY).set_value("hy").run()
+    assert shops.registry.language_of("ann@example.org") == "hy"
+    assert shops.registry.language_of("sue@example.org") is None
+
+    again = sign_in("ann@example.org")  # a new browser session
+    assert not again.exception
+    assert again.sidebar.selectbox(key=LANGUAGE_KEY).value == "hy"
+    assert sign_in("sue@example.org").sidebar.selectbox(key=LANGUAGE_KEY).value == "en"
+
+    # a link's language wins over the remembered one, and is not remembered by itself
+    linked = sign_in("ann@example.org", at=new_session({"lang": "ka"}).run())
+    assert linked.sidebar.selectbox(key=LANGUAGE_KEY).value == "ka"
+    assert shops.registry.language_of("ann@example.org") == "hy"

@@ -9,18 +9,52 @@ from pathlib import Path
 import pytest
 
 from retention import i18n
-from retention.i18n import CATALOGUES, current_language, set_language, t
+from retention.i18n import current_language, set_language, t, tn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+RUSSIAN_PO = r"""
+msgid ""
+msgstr ""
+"Language: ru\n"
+"Content-Type: text/plain; charset=UTF-8\n"
+"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+"(n%100<10 || n%100>=20) ? 1 : 2);\n"
+
+msgid "Customers"
+msgstr "Клиенты"
+
+msgid "{n} orders in all"
+msgstr "всего заказов: {n}"
+
+msgid "Advocates"
+msgstr ""
+
+#, fuzzy
+msgid "Regular"
+msgstr "Постоянный (не проверено)"
+
+msgid "{n} customer"
+msgid_plural "{n} customers"
+msgstr[0] "{n} клиент"
+msgstr[1] "{n} клиента"
+msgstr[2] "{n} клиентов"
+"""
+
 
 @pytest.fixture
-def russian_entry(monkeypatch):
-    """A temporary Russian catalogue with one entry, and the language restored afterwards."""
-    monkeypatch.setitem(CATALOGUES, "ru", {"Customers": "Клиенты", "{n} orders": "{n} заказов"})
+def russian_entry(tmp_path, monkeypatch):
+    """A temporary Russian catalogue (a .po file in the standard layout), and the language
+    restored afterwards."""
+    folder = tmp_path / "locale" / "ru" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(RUSSIAN_PO, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    i18n.translations.cache_clear()
     token = i18n._language.set(current_language())
     yield
     i18n._language.reset(token)
+    i18n.translations.cache_clear()
 
 
 def test_english_text_is_returned_unchanged():
@@ -37,27 +71,39 @@ def test_braces_survive_when_no_kwargs_are_given():
     assert t("Use {role}=header to map a column") == "Use {role}=header to map a column"
 
 
-def test_catalogues_have_english_and_an_empty_russian_entry():
-    assert CATALOGUES["en"] == {}
-    assert CATALOGUES["ru"] == {}
+def test_the_languages_of_the_markets_are_offered():
+    assert i18n.LANGUAGES == ("en", "ru", "mn", "uz", "hy", "ka")
 
 
-def test_russian_catalogue_translates_and_formats(russian_entry):
+def test_the_russian_catalogue_translates_and_formats(russian_entry):
     set_language("ru")
     assert current_language() == "ru"
     assert t("Customers") == "Клиенты"
-    assert t("{n} orders", n=5) == "5 заказов"
+    assert t("{n} orders in all", n=5) == "всего заказов: 5"
 
 
-def test_missing_translation_falls_back_to_english(russian_entry):
+def test_a_missing_translation_falls_back_to_english(russian_entry):
     set_language("ru")
     assert t("Pareto share") == "Pareto share"
 
 
-def test_empty_translation_falls_back_to_english(monkeypatch, russian_entry):
-    monkeypatch.setitem(CATALOGUES["ru"], "Advocates", "")
+def test_an_empty_or_fuzzy_translation_falls_back_to_english(russian_entry):
     set_language("ru")
     assert t("Advocates") == "Advocates"
+    assert t("Regular") == "Regular"  # a translator's unchecked guess is not shown
+
+
+@pytest.mark.parametrize(("n", "expected"), [
+    (1, "1 клиент"), (2, "2 клиента"), (4, "4 клиента"), (5, "5 клиентов"), (11, "11 клиентов"),
+    (21, "21 клиент"), (22, "22 клиента"), (111, "111 клиентов"), (0, "0 клиентов")])
+def test_plurals_follow_the_catalogues_rule(russian_entry, n, expected):
+    set_language("ru")
+    assert tn("{n} customer", "{n} customers", n) == expected
+
+
+def test_english_plurals_have_two_forms():
+    assert tn("{n} customer", "{n} customers", 1) == "1 customer"
+    assert tn("{n} customer", "{n} customers", 0) == "0 customers"
 
 
 def test_region_and_case_variants_select_the_language(russian_entry):
@@ -69,7 +115,9 @@ def test_region_and_case_variants_select_the_language(russian_entry):
 
 def test_unknown_language_is_refused_with_the_available_ones(russian_entry):
     set_language("ru")
-    with pytest.raises(ValueError, match=r"No translations for language 'de'; available: en, ru\."):
+    with pytest.raises(ValueError,
+                       match=r"No translations for language 'de'; available: en, ru, mn, uz, "
+                             r"hy, ka\."):
         set_language("de")
     assert current_language() == "ru"
 

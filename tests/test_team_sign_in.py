@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from retention.registry import ACCOUNT_FAILURES, SESSION_SECONDS
 from retention.ui.team import SESSION_PARAM, WORKSPACE_PARAM, shareable_link
+from tests.conftest import LANGUAGE_ONLY, sidebar_pickers
 from tests.team_helpers import new_session, sign_in, team_registry, texts
 from tests.test_sign_in import EXAMPLE
 
@@ -31,7 +32,7 @@ def test_a_registry_path_that_is_not_there_keeps_the_dashboard_closed(
         app_test, no_sample, tmp_path, monkeypatch):
     monkeypatch.setenv("RETENTION_REGISTRY", str(tmp_path / "typo.sqlite3"))
     at = app_test().run()
-    assert not at.exception and not at.text_input and not at.sidebar.selectbox
+    assert not at.exception and not at.text_input and sidebar_pickers(at) == LANGUAGE_ONLY
     [error] = at.error
     assert "stays closed" in error.value and "no registry there" in error.value
 
@@ -40,7 +41,7 @@ def test_team_mode_asks_for_email_and_password(team_registry):
     at = new_session().run()
     assert not at.exception
     assert [box.label for box in at.text_input] == ["Email", "Password"]
-    assert "Team mode" in texts(at) and not at.sidebar.selectbox
+    assert "Team mode" in texts(at) and sidebar_pickers(at) == LANGUAGE_ONLY
 
 
 def test_a_local_account_signs_in_and_sees_its_mode_and_role(team_registry):

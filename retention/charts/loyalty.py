@@ -26,7 +26,7 @@ from retention.formatting import (
     format_percent,
     money_decimals,
 )
-from retention.i18n import t
+from retention.i18n import N_, t
 
 PROFIT_COLOUR = "#1f77b4"
 PAYBACK_COLOUR = "#2ca02c"
@@ -37,28 +37,28 @@ SCENARIO_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 MAX_SCENARIOS = len(SCENARIO_COLOURS)
 # The monthly chart's bars: what the programme adds, then what it costs (``Projection.months``
 # columns drawn below zero), with their English legend names (passed through t() when drawn).
-GAIN_PART = ("gross_profit_gain", "Gross profit gained from members", "#2ca02c")
+GAIN_PART = ("gross_profit_gain", N_("Gross profit gained from members"), "#2ca02c")
 COST_PARTS = (
-    ("reward_cost", "Rewards", "#d62728"),
-    ("welcome_cost", "Welcome bonuses", "#ff9896"),
-    ("birthday_cost", "Birthday gifts", "#e377c2"),
-    ("fixed_cost", "Fixed cost", "#7f7f7f"),
+    ("reward_cost", N_("Rewards"), "#d62728"),
+    ("welcome_cost", N_("Welcome bonuses"), "#ff9896"),
+    ("birthday_cost", N_("Birthday gifts"), "#e377c2"),
+    ("fixed_cost", N_("Fixed cost"), "#7f7f7f"),
 )
 # Plain-language names of projection.sensitivity's assumptions, in English (passed through
 # t() when drawn).
 ASSUMPTION_LABELS = {
-    "active_customers": "Active customers",
-    "new_customers_per_month": "New customers per month",
-    "avg_check": "Average check",
-    "purchases_per_month": "Purchases per active customer per month",
-    "monthly_retention": "Monthly retention",
-    "margin": "Margin",
-    "redeemable_share": "Rewards redeemable per unit of member revenue",
-    "retention_uplift": "Members' retention uplift (points of monthly retention)",
-    "frequency_uplift": "Members' purchase frequency uplift",
-    "check_uplift": "Members' average check uplift",
-    "breakage": "Breakage (rewards never claimed)",
-    "fixed_monthly_cost": "Fixed monthly cost",
+    "active_customers": N_("Active customers"),
+    "new_customers_per_month": N_("New customers per month"),
+    "avg_check": N_("Average check"),
+    "purchases_per_month": N_("Purchases per active customer per month"),
+    "monthly_retention": N_("Monthly retention"),
+    "margin": N_("Margin"),
+    "redeemable_share": N_("Rewards redeemable per unit of member revenue"),
+    "retention_uplift": N_("Members' retention uplift (points of monthly retention)"),
+    "frequency_uplift": N_("Members' purchase frequency uplift"),
+    "check_uplift": N_("Members' average check uplift"),
+    "breakage": N_("Breakage (rewards never claimed)"),
+    "fixed_monthly_cost": N_("Fixed monthly cost"),
 }
 # Bars the rewards histogram aims at; the width is rounded to 1, 2 or 5 × a power of ten.
 HISTOGRAM_BINS = 20

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
 
-from retention.i18n import t
+from retention.i18n import N_, t
 from retention.ingest.errors import IngestError
 
 DELIMITERS = {",": "comma", ";": "semicolon", "|": "pipe", "\t": "tab", "whitespace": "spaces"}
@@ -85,12 +85,12 @@ class DateFormat:
 # Day-first, month-first and year-first spellings, each also read with a time of day:
 # (key, label, pattern, the date's strptime format).
 _DATES_WITH_TIMES = (
-    ("iso", "YYYY-MM-DD (ISO)", r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", "%Y-%m-%d"),
-    ("dmy_dot", "DD.MM.YYYY", r"\d{1,2}\.\d{1,2}\.\d{4}( .*)?", "%d.%m.%Y"),
-    ("dmy_slash", "DD/MM/YYYY", r"\d{1,2}/\d{1,2}/\d{4}( .*)?", "%d/%m/%Y"),
-    ("mdy_slash", "MM/DD/YYYY", r"\d{1,2}/\d{1,2}/\d{4}( .*)?", "%m/%d/%Y"),
-    ("dmy_dash", "DD-MM-YYYY", r"\d{1,2}-\d{1,2}-\d{4}( .*)?", "%d-%m-%Y"),
-    ("ymd_slash", "YYYY/MM/DD", r"\d{4}/\d{1,2}/\d{1,2}( .*)?", "%Y/%m/%d"),
+    ("iso", N_("YYYY-MM-DD (ISO)"), r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", "%Y-%m-%d"),
+    ("dmy_dot", N_("DD.MM.YYYY"), r"\d{1,2}\.\d{1,2}\.\d{4}( .*)?", "%d.%m.%Y"),
+    ("dmy_slash", N_("DD/MM/YYYY"), r"\d{1,2}/\d{1,2}/\d{4}( .*)?", "%d/%m/%Y"),
+    ("mdy_slash", N_("MM/DD/YYYY"), r"\d{1,2}/\d{1,2}/\d{4}( .*)?", "%m/%d/%Y"),
+    ("dmy_dash", N_("DD-MM-YYYY"), r"\d{1,2}-\d{1,2}-\d{4}( .*)?", "%d-%m-%Y"),
+    ("ymd_slash", N_("YYYY/MM/DD"), r"\d{4}/\d{1,2}/\d{1,2}( .*)?", "%Y/%m/%d"),
 )
 
 DATE_FORMATS: dict[str, DateFormat] = {
@@ -98,24 +98,25 @@ DATE_FORMATS: dict[str, DateFormat] = {
     for f in (
         *(DateFormat(key, label, pattern, tuple(_with_times(date_format)))
           for key, label, pattern, date_format in _DATES_WITH_TIMES),
-        DateFormat("ymd_compact", "YYYYMMDD (number)", r"(19|20)\d{2}(0[1-9]|1[0-2])\d{2}",
+        DateFormat("ymd_compact", N_("YYYYMMDD (number)"), r"(19|20)\d{2}(0[1-9]|1[0-2])\d{2}",
                    ("%Y%m%d",)),
-        DateFormat("excel_serial", "Excel serial day number", r"[1-9]\d{4}(\.\d+)?", ()),
+        DateFormat("excel_serial", N_("Excel serial day number"), r"[1-9]\d{4}(\.\d+)?", ()),
     )
 }
 
 
 # The first bytes of files people upload by mistake, and what to call them.
 _BINARY_SIGNATURES = (
-    (b"\x89PNG", "a PNG picture"), (b"\xff\xd8\xff", "a JPEG picture"),
-    (b"GIF87a", "a GIF picture"), (b"GIF89a", "a GIF picture"), (b"%PDF", "a PDF document"),
-    (b"\x1f\x8b", "a gzip archive"), (b"BZh", "a bzip2 archive"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"\xfd7zXZ\x00", "an xz archive"), (b"\x28\xb5\x2f\xfd", "a zstd archive"),
-    (b"SQLite format 3\x00", "an SQLite database"), (b"\x7fELF", "a program"),
-    (b"MZ\x90\x00", "a Windows program"),
-    (b"RIFF", "a sound or video file"), (b"OggS", "a sound or video file"),
-    (b"ID3", "an MP3 file"),
+    (b"\x89PNG", N_("a PNG picture")), (b"\xff\xd8\xff", N_("a JPEG picture")),
+    (b"GIF87a", N_("a GIF picture")), (b"GIF89a", N_("a GIF picture")),
+    (b"%PDF", N_("a PDF document")),
+    (b"\x1f\x8b", N_("a gzip archive")), (b"BZh", N_("a bzip2 archive")),
+    (b"7z\xbc\xaf\x27\x1c", N_("a 7-Zip archive")), (b"Rar!\x1a\x07", N_("a RAR archive")),
+    (b"\xfd7zXZ\x00", N_("an xz archive")), (b"\x28\xb5\x2f\xfd", N_("a zstd archive")),
+    (b"SQLite format 3\x00", N_("an SQLite database")), (b"\x7fELF", N_("a program")),
+    (b"MZ\x90\x00", N_("a Windows program")),
+    (b"RIFF", N_("a sound or video file")), (b"OggS", N_("a sound or video file")),
+    (b"ID3", N_("an MP3 file")),
 )
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
-from retention.i18n import t
+from retention.i18n import N_, t
 
 PROGRAMME_TYPES = ("points", "stamps", "cashback", "tiers")
 JOINERS = ("everyone", "random", "most_active")
@@ -40,10 +40,10 @@ NO_CAP = "none"
 
 # English labels of the presets (the page passes them through t()).
 PRESET_LABELS = {
-    "points": "1 point per 1 unit of money, 250 points = 5",
-    "stamps": "1 stamp per 100, 50 stamps = a gift (costing 100)",
-    "cashback": "2% cashback",
-    "tiers": "Three tiers: 1%, 3% from 1,000 a year, 5% from 5,000 a year",
+    "points": N_("1 point per 1 unit of money, 250 points = 5"),
+    "stamps": N_("1 stamp per 100, 50 stamps = a gift (costing 100)"),
+    "cashback": N_("2% cashback"),
+    "tiers": N_("Three tiers: 1%, 3% from 1,000 a year, 5% from 5,000 a year"),
 }
 
 

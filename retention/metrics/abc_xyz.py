@@ -51,12 +51,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from retention.i18n import N_
 from retention.metrics.ladder import LadderThresholds, customer_steps
 
 ABC_CLASSES = ("A", "B", "C")
 XYZ_CLASSES = ("X", "Y", "Z")
 CELLS = tuple(a + x for a in ABC_CLASSES for x in XYZ_CLASSES)
-BUCKETS = ("week", "month", "quarter")
+# marked for translation: sentences name the bucket with t(bucket)
+BUCKETS = (N_("week"), N_("month"), N_("quarter"))
 BUCKET_COUNTS = {"week": 52, "month": 12, "quarter": 4}
 SPAN_MONTHS = 12
 TREND_QUARTERS = 4

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from retention.i18n import t
+from retention.i18n import N_, t
 from retention.models.base import (
     FloatArray,
     MaximumLikelihoodModel,
@@ -46,8 +46,8 @@ class BetaGeoModel(MaximumLikelihoodModel):
     """
 
     param_names = ("r", "alpha", "a", "b")
-    param_meanings = {"r": "purchase-rate", "alpha": "purchase-rate", "a": "drop-out",
-                      "b": "drop-out"}
+    param_meanings = {"r": N_("purchase-rate"), "alpha": N_("purchase-rate"), "a": N_("drop-out"),
+                      "b": N_("drop-out")}
     model_name = "BG/NBD"
 
     def fit(self, x: Any, t_x: Any, T: Any, weights: Any = None) -> BetaGeoModel:

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from retention.i18n import t
+from retention.i18n import N_, t
 from retention.metrics.btyd_summary import btyd_summary
 from retention.models.base import ModelFitError, distinct_rows
 from retention.models.bgnbd import BetaGeoModel
@@ -86,23 +86,23 @@ class RiskGroup:
 
 # In the order pages list them; which rule wins for a customer is in risk_group.
 RISK_GROUPS: tuple[RiskGroup, ...] = (
-    RiskGroup("valuable_slipping", "Valuable and slipping",
-              "Among your most valuable customers by revenue so far, but probably no longer "
-              "buying (P(alive) under {slipping}). Call them this week."),
-    RiskGroup("valuable_active", "Valuable and active",
-              "Among your most valuable customers and probably still buying (P(alive) "
-              "{active} or more). Keep them happy; reward them."),
-    RiskGroup("one_time", "Bought once",
-              "One purchase so far. The model cannot tell yet whether they will come back; a "
-              "second purchase is the step to encourage."),
-    RiskGroup("lost", "Probably lost",
-              "Bought more than once, but have been quiet for much longer than their habit "
-              "(P(alive) under {slipping})."),
-    RiskGroup("at_risk", "At risk",
-              "Quieter than usual for them (P(alive) between {slipping} and {active}): a "
-              "reminder now may bring them back."),
-    RiskGroup("active", "Active",
-              "Buying at their usual pace (P(alive) {active} or more)."),
+    RiskGroup("valuable_slipping", N_("Valuable and slipping"),
+              N_("Among your most valuable customers by revenue so far, but probably no longer "
+              "buying (P(alive) under {slipping}). Call them this week.")),
+    RiskGroup("valuable_active", N_("Valuable and active"),
+              N_("Among your most valuable customers and probably still buying (P(alive) "
+              "{active} or more). Keep them happy; reward them.")),
+    RiskGroup("one_time", N_("Bought once"),
+              N_("One purchase so far. The model cannot tell yet whether they will come back; a "
+              "second purchase is the step to encourage.")),
+    RiskGroup("lost", N_("Probably lost"),
+              N_("Bought more than once, but have been quiet for much longer than their habit "
+              "(P(alive) under {slipping}).")),
+    RiskGroup("at_risk", N_("At risk"),
+              N_("Quieter than usual for them (P(alive) between {slipping} and {active}): a "
+              "reminder now may bring them back.")),
+    RiskGroup("active", N_("Active"),
+              N_("Buying at their usual pace (P(alive) {active} or more).")),
 )
 RISK_GROUP_BY_KEY = {group.key: group for group in RISK_GROUPS}
 

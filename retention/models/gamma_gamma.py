@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from retention.i18n import t
+from retention.i18n import N_, t
 from retention.models.base import (
     FloatArray,
     MaximumLikelihoodModel,
@@ -37,7 +37,7 @@ class GammaGammaModel(MaximumLikelihoodModel):
     ``v_`` (money) and ``loglik_``; fit it on customers with x ≥ 1 and m > 0 only."""
 
     param_names = ("p", "q", "v")
-    param_meanings = {"p": "spend", "q": "spend", "v": "spend"}
+    param_meanings = {"p": N_("spend"), "q": N_("spend"), "v": N_("spend")}
     model_name = "Gamma-Gamma"
 
     def fit(self, x: Any, m: Any, weights: Any = None) -> GammaGammaModel:

@@ -25,7 +25,7 @@ from retention.charts.abc_xyz import (
 )
 from retention.export import Column, ColumnKind, TableSpec
 from retention.formatting import format_count, format_percent
-from retention.i18n import current_language, t
+from retention.i18n import N_, current_language, t
 from retention.metrics import abc_xyz
 from retention.metrics.abc_xyz import CELLS, AbcXyzOverview, AbcXyzSettings
 from retention.metrics.ladder import STEP_LABELS
@@ -44,26 +44,27 @@ TAB_KEY = "abc_xyz_tab"
 
 # What to do with each cell, in a marketer's words.
 ACTIONS = {
-    "AX": "Your best and steadiest customers. Give them personal attention — a named contact, "
-          "early access, a thank-you call — and keep them at all costs.",
-    "AY": "Big spenders who buy in waves. Remind them before their usual buying moments and "
-          "give them a reason to come every month: a subscription, a loyalty tier, a service plan.",
-    "AZ": "Big but irregular. Find out why purchases are irregular: call or survey them — they "
-          "may buy the rest elsewhere, or only for occasions you could plan with them.",
-    "BX": "Steady middle spenders. Grow the basket with related products and bundles, and "
-          "invite them to the next loyalty tier.",
-    "BY": "Middle spend, uneven rhythm. Send personal offers on a regular schedule to make "
-          "their buying steadier.",
-    "BZ": "Middle spend, rare and irregular. Time win-back offers to their past purchases and "
-          "ask what would bring them back more often.",
-    "CX": "Small but steady. Keep serving them cheaply and reliably; suggest simple add-ons to "
-          "raise the average check.",
-    "CY": "Small and uneven. Automated emails and SMS with offers; no personal effort.",
-    "CZ": "Small, rare purchases. Low-cost automated reminders only; do not spend on personal "
-          "contact.",
+    "AX": N_("Your best and steadiest customers. Give them personal attention — a named contact, "
+          "early access, a thank-you call — and keep them at all costs."),
+    "AY": N_("Big spenders who buy in waves. Remind them before their usual buying moments "
+             "and give them a reason to come every month: a subscription, a loyalty tier, a "
+             "service plan."),
+    "AZ": N_("Big but irregular. Find out why purchases are irregular: call or survey them — they "
+          "may buy the rest elsewhere, or only for occasions you could plan with them."),
+    "BX": N_("Steady middle spenders. Grow the basket with related products and bundles, and "
+          "invite them to the next loyalty tier."),
+    "BY": N_("Middle spend, uneven rhythm. Send personal offers on a regular schedule to make "
+          "their buying steadier."),
+    "BZ": N_("Middle spend, rare and irregular. Time win-back offers to their past purchases and "
+          "ask what would bring them back more often."),
+    "CX": N_("Small but steady. Keep serving them cheaply and reliably; suggest simple add-ons to "
+          "raise the average check."),
+    "CY": N_("Small and uneven. Automated emails and SMS with offers; no personal effort."),
+    "CZ": N_("Small, rare purchases. Low-cost automated reminders only; do not spend on personal "
+          "contact."),
 }
 
-_BUCKET_LABELS = {"week": "Weeks", "month": "Months", "quarter": "Quarters"}
+_BUCKET_LABELS = {"week": N_("Weeks"), "month": N_("Months"), "quarter": N_("Quarters")}
 
 
 # -- settings -----------------------------------------------------------------------------------
@@ -273,9 +274,10 @@ def cell_drilldown(ctx: Context, overview: AbcXyzOverview) -> None:
 
 # The columns of the customer and product lists, with their headers; each list shows some.
 _LIST_TITLES = {
-    "customer_id": "Customer", "product": "Product", "cell": "Cell", "revenue": "Net revenue",
-    "revenue_share": "Share of revenue", "orders": "Orders in the 12 months", "cv": "CV",
-    "last_purchase": "Last purchase", "step": "Ladder step",
+    "customer_id": N_("Customer"), "product": N_("Product"), "cell": N_("Cell"),
+    "revenue": N_("Net revenue"), "revenue_share": N_("Share of revenue"),
+    "orders": N_("Orders in the 12 months"), "cv": N_("CV"),
+    "last_purchase": N_("Last purchase"), "step": N_("Ladder step"),
 }
 
 

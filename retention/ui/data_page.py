@@ -28,7 +28,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from retention.export import Column
 from retention.formatting import CURRENCIES, format_count
-from retention.i18n import current_language, t
+from retention.i18n import N_, current_language, t
 from retention.import_folder import ImportNameError, import_dir, list_files, resolve
 from retention.ingest import (
     DATE_FORMATS,
@@ -64,7 +64,7 @@ SOURCE_KEY = "data_source"
 SERVER_FILE_KEY = "data_server_file"
 # ``/data?server_file=NAME`` opens the page with that file of the import folder picked.
 SERVER_FILE_PARAM = "server_file"
-CURRENCY_LABEL = "Currency of the amounts"
+CURRENCY_LABEL = N_("Currency of the amounts")
 _UPLOAD_HASH_KEY = "_upload_hash"
 _INSPECTIONS_KEY = "_inspections"
 _LAST_LOAD_KEY = "_last_load"

@@ -23,7 +23,15 @@ import duckdb
 import streamlit as st
 
 from retention.formatting import format_count
-from retention.i18n import DEFAULT_LANGUAGE, current_language, set_language, t
+from retention.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    current_language,
+    language_or_none,
+    set_language,
+    t,
+)
 from retention.ingest import IngestError, clean_stale_temp_dirs
 from retention.registry import Action, RegistryError, Role
 from retention.store import Dataset, Workspace, open_workspace, workspace_path
@@ -49,6 +57,10 @@ DATA_PAGE = "views/data.py"
 HOME_PAGE = "views/home.py"
 TEAM_PAGE = "views/team.py"
 SIGNED_IN_KEY = "_signed_in_token"
+LANGUAGE_KEY = "interface_language"
+LANGUAGE_PARAM = "lang"
+_LANGUAGE_CHOSEN_KEY = "_language_chosen"
+_PENDING_LANGUAGE_KEY = "_pending_language"
 MAX_WINDOW_DAYS = 3650
 # The password value .streamlit/secrets.toml.example shows; the gate refuses to use it.
 PASSWORD_PLACEHOLDER = "REPLACE-WITH-A-LONG-RANDOM-PASSPHRASE"
@@ -65,12 +77,63 @@ _WORKSPACE_SHOWN_KEY = "_workspace_shown"
 def configure_page() -> None:
     """Language for this run (it is per thread), then title, icon and wide layout; makes sure
     the download sweeper of this server process runs."""
-    try:
-        set_language(os.environ.get("RETENTION_LANG") or DEFAULT_LANGUAGE)
-    except ValueError:
-        set_language(DEFAULT_LANGUAGE)
+    set_language(session_language())
     st.set_page_config(page_title=t("Retention"), page_icon=":material/loyalty:", layout="wide")
     download_sweeper()
+
+
+def session_language() -> str:
+    """This session's interface language: the sidebar picker's, which starts from the link's
+    ``lang`` (on the session's first run), else ``RETENTION_LANG``, else English."""
+    state = st.session_state
+    if _PENDING_LANGUAGE_KEY in state:  # a signed-in user's remembered language
+        state[LANGUAGE_KEY] = state.pop(_PENDING_LANGUAGE_KEY)
+    if LANGUAGE_KEY not in state:
+        linked = language_or_none(links.linked(LANGUAGE_PARAM))
+        if linked:  # the link's language wins over the one a user last chose
+            state[_LANGUAGE_CHOSEN_KEY] = True
+        state[LANGUAGE_KEY] = (linked or language_or_none(os.environ.get("RETENTION_LANG"))
+                               or DEFAULT_LANGUAGE)
+    language = language_or_none(state[LANGUAGE_KEY]) or DEFAULT_LANGUAGE
+    state[LANGUAGE_KEY] = language
+    return language
+
+
+def _language_picked() -> None:
+    # the person chose: keep it for this session, and for a signed-in user the next ones
+    state = st.session_state
+    state[_LANGUAGE_CHOSEN_KEY] = True
+    email = state.get(team.USER_KEY)
+    if email and team.mode() is not Mode.SINGLE:
+        with contextlib.suppress(RegistryError):  # a busy registry must not lose the click
+            team.registry().remember_language(email, state[LANGUAGE_KEY])
+
+
+def apply_remembered_language(access: Access) -> None:
+    """Once per session, after a team sign-in: switch to the language the user last chose,
+    unless this session already has a choice (the picker, or a link's ``lang``)."""
+    state = st.session_state
+    if access.email is None or state.get(_LANGUAGE_CHOSEN_KEY):
+        return
+    state[_LANGUAGE_CHOSEN_KEY] = True
+    try:
+        remembered = team.registry().language_of(access.email)
+    except RegistryError:
+        return
+    if language_or_none(remembered) not in (None, state.get(LANGUAGE_KEY)):
+        state[_PENDING_LANGUAGE_KEY] = remembered
+        st.rerun()
+
+
+def language_picker() -> None:
+    """The sidebar's language picker (each language named in itself), on every page and on
+    the sign-in form; the choice is kept in the link as ``lang``."""
+    with st.sidebar:
+        st.selectbox(":material/translate: " + t("Language"), LANGUAGES, key=LANGUAGE_KEY,
+                     format_func=LANGUAGE_NAMES.__getitem__, on_change=_language_picked,
+                     help=t("The language of the dashboard's words, numbers and dates. Money "
+                            "stays in the dataset's currency."))
+    links.publish({LANGUAGE_PARAM: st.session_state[LANGUAGE_KEY]})
 
 
 # -- downloads ----------------------------------------------------------------------------------
@@ -528,7 +591,7 @@ def access_or_stop() -> Access:
     if state.get(_WORKSPACE_SHOWN_KEY, shown) != shown:
         # links stay followed: the address still holds the last workspace's dataset and dates
         kept = {team.TOKEN_KEY, team.USER_KEY, team.WORKSPACE_KEY, team.ACCESS_KEY, WINDOW_KEY,
-                links.FOLLOWED_KEY}
+                links.FOLLOWED_KEY, LANGUAGE_KEY, _LANGUAGE_CHOSEN_KEY}
         for key in [key for key in state if key not in kept]:
             del state[key]
     state[_WORKSPACE_SHOWN_KEY] = shown
@@ -540,6 +603,7 @@ def draw_before_navigation() -> None:
     pages."""
     clear_leftovers_of_killed_loads()
     access = access_or_stop()
+    apply_remembered_language(access)
     ws = workspace_or_stop(access.workspace.db if access.workspace else None)
     if access.may(Action.UPLOAD):  # loading the sample is a write
         offer_first_run_sample(ws)

@@ -19,7 +19,7 @@ from retention.charts import ladder as charts
 from retention.charts.ladder import step_label
 from retention.export import Column, ColumnKind, TableSpec
 from retention.formatting import format_count, format_percent
-from retention.i18n import current_language, t
+from retention.i18n import N_, current_language, t
 from retention.metrics import ladder
 from retention.metrics.ladder import SETTINGS_NAMESPACE, LadderThresholds
 from retention.ui import links, page
@@ -37,31 +37,31 @@ MATRIX_KEY = "ladder_matrix"
 # Widget settings per threshold: label, min, max, step, help. The share of wallet is shown in %.
 _SETTING_WIDGETS: dict[str, tuple[str, float, float, float, str]] = {
     "repeat_orders": (
-        "Repeat client: orders in total, at least", 2, 1000, 1,
-        "A one-time buyer becomes a repeat client with this many orders (returns are not "
-        "orders)."),
+        N_("Repeat client: orders in total, at least"), 2, 1000, 1,
+        N_("A one-time buyer becomes a repeat client with this many orders (returns are not "
+        "orders).")),
     "regular_orders": (
-        "Regular: orders in the window, at least", 1, 1000, 1,
-        "A repeat client is a regular with this many orders in the window below."),
+        N_("Regular: orders in the window, at least"), 1, 1000, 1,
+        N_("A repeat client is a regular with this many orders in the window below.")),
     "regular_window_days": (
-        "Window (days up to the as-of date)", 1, ladder.MAX_WINDOW_DAYS, 1,
-        "The period regulars and loyal customers are judged on: this many days ending on the "
-        "as-of date. 365 means the last year."),
+        N_("Window (days up to the as-of date)"), 1, ladder.MAX_WINDOW_DAYS, 1,
+        N_("The period regulars and loyal customers are judged on: this many days ending on the "
+        "as-of date. 365 means the last year.")),
     "loyal_months": (
-        "Loyal without a survey: months with an order, at least", 1, 61, 1,
-        "Used when a customer has no share-of-wallet answer: a regular ordering in this many "
-        "different calendar months of the window counts as loyal."),
+        N_("Loyal without a survey: months with an order, at least"), 1, 61, 1,
+        N_("Used when a customer has no share-of-wallet answer: a regular ordering in this many "
+        "different calendar months of the window counts as loyal.")),
     "loyal_share_of_wallet": (
-        "Loyal with a survey: share of wallet, at least (%)", 0, 100, 5,
-        "Used when a customer answered a share-of-wallet survey: a regular who spends at "
-        "least this share of their budget for your kind of goods with you is loyal."),
+        N_("Loyal with a survey: share of wallet, at least (%)"), 0, 100, 5,
+        N_("Used when a customer answered a share-of-wallet survey: a regular who spends at "
+        "least this share of their budget for your kind of goods with you is loyal.")),
     "advocate_nps": (
-        "Advocate: NPS score, at least", 0, 10, 1,
-        "A loyal customer who rates you this high (0–10) when asked how likely they are to "
-        "recommend you is an advocate."),
+        N_("Advocate: NPS score, at least"), 0, 10, 1,
+        N_("A loyal customer who rates you this high (0–10) when asked how likely they are to "
+        "recommend you is an advocate.")),
     "advocate_referrals": (
-        "Advocate: customers referred, at least", 1, 1000, 1,
-        "…or a loyal customer who brought this many new customers (who have ordered)."),
+        N_("Advocate: customers referred, at least"), 1, 1000, 1,
+        N_("…or a loyal customer who brought this many new customers (who have ordered).")),
 }
 
 

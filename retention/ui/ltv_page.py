@@ -21,7 +21,7 @@ import streamlit as st
 from retention.charts import retention as charts
 from retention.export import Column, TableSpec
 from retention.formatting import currency_symbol, format_count, format_money, format_percent
-from retention.i18n import current_language, t
+from retention.i18n import N_, current_language, t
 from retention.metrics.ladder import STEP_LABELS
 from retention.metrics.ltv import MAX_LIFETIME_MONTHS, WHAT_IF_FACTORS, what_if_ltv
 from retention.metrics.retention_rate import PERIODS
@@ -108,10 +108,10 @@ def _period_label(period: str) -> str:
 
 
 CRR_OVER_100 = (
-    "CRR = (E − N) ÷ S × 100: customers active at the end who are not new, per customer "
+    N_("CRR = (E − N) ÷ S × 100: customers active at the end who are not new, per customer "
     "active at the start. It counts everyone who came back — including customers who had "
     "lapsed before the period began and bought again in it — so it can pass 100%. Strict "
-    "retention counts only customers active at both the start and the end, so it never does."
+    "retention counts only customers active at both the start and the end, so it never does.")
 )
 
 
@@ -462,12 +462,12 @@ def value_curves_section(ctx: Context, lang: str, margin: float) -> None:
 
 
 SEGMENT_DEFINITION = (
-    "A segment's LTV is the same S × C × P × T measured on that segment's customers only: "
+    N_("A segment's LTV is the same S × C × P × T measured on that segment's customers only: "
     "their orders, revenue and cost in the last year, their activity at its month-ends and "
     "their own monthly retention. Each customer belongs to one segment: their ladder step "
     "today, the channel and category of their first purchase, or their city. Ladder steps are "
     "defined by last year's orders, so higher steps retain by construction: read them as what "
-    "moving a customer up is worth, not as a forecast."
+    "moving a customer up is worth, not as a forecast.")
 )
 
 

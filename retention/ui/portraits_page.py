@@ -17,7 +17,7 @@ from retention.charts import portraits as charts
 from retention.charts.ladder import step_label
 from retention.export import Column, ColumnKind, TableSpec, to_csv_bytes
 from retention.formatting import format_count, format_money, format_percent
-from retention.i18n import current_language, t
+from retention.i18n import N_, current_language, t
 from retention.metrics.ladder import STEPS
 from retention.models import portraits as model
 from retention.models.portraits import ACTION_STEP_LABELS, ACTION_STEPS, K_RANGE, MAX_K, Portraits
@@ -216,11 +216,11 @@ def _trait_value(column: str, value: float, currency: str | None, lang: str) -> 
 
 
 _TRAIT_LABELS = {
-    "median_recency_days": "median last order",
-    "median_orders": "median orders",
-    "avg_check": "average check",
-    "median_tenure_days": "median first order",
-    "median_net_revenue": "median net revenue",
+    "median_recency_days": N_("median last order"),
+    "median_orders": N_("median orders"),
+    "avg_check": N_("average check"),
+    "median_tenure_days": N_("median first order"),
+    "median_net_revenue": N_("median net revenue"),
 }
 
 
@@ -241,9 +241,10 @@ def _name_reasons(portraits: Portraits, row: pd.Series, facts: model.PortraitFac
         summary = portraits.summary
         others = summary[(summary["base_name"] == row["base_name"])
                          & (summary["portrait"] != row["portrait"])]
+        trait = more if row["trait_higher"] else less  # not inside t(): it is no message
         lines.append(t(
             "**{trait}**: {label} {value}, against {others} for the other “{name}” portraits.",
-            trait=t(more if row["trait_higher"] else less), label=t(_TRAIT_LABELS[column]),
+            trait=t(trait), label=t(_TRAIT_LABELS[column]),
             value=_trait_value(column, row[column], currency, lang),
             others=", ".join(_trait_value(column, v, currency, lang) for v in others[column]),
             name=row["base_name"]))
@@ -301,9 +302,8 @@ def portrait_cards(ctx: Context, portraits: Portraits) -> None:
                 st.text(_typical_line(row, attributes))
                 mix = portraits.ladder_mix[portraits.ladder_mix["portrait"] == row["portrait"]]
                 st.markdown(_mix_line(mix))
-                st.markdown(t("**{step}:** {action}",
-                              step=t(ACTION_STEP_LABELS[row["action_step"]]),
-                              action=row["action"]))
+                step = ACTION_STEP_LABELS[row["action_step"]]  # outside t(): no message
+                st.markdown(t("**{step}:** {action}", step=t(step), action=row["action"]))
     st.caption(t("Every word of a name is true of the portrait's median customer by the "
                  "definitions the other pages use — the {window}-day activity window of the "
                  "sidebar and the ladder's steps — and each card says why. Actions follow the "

@@ -24,13 +24,14 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from retention.i18n import t
+from retention.i18n import N_, t
 
 # ask → prioritise → motivate → reward → consolidate → implement: the retention plan's steps.
 ACTION_STEPS = ("ask", "prioritise", "motivate", "reward", "consolidate", "implement")
 ACTION_STEP_LABELS = {
-    "ask": "Ask", "prioritise": "Prioritise", "motivate": "Motivate", "reward": "Reward",
-    "consolidate": "Consolidate", "implement": "Implement",
+    "ask": N_("Ask"), "prioritise": N_("Prioritise"), "motivate": N_("Motivate"),
+    "reward": N_("Reward"),
+    "consolidate": N_("Consolidate"), "implement": N_("Implement"),
 }
 
 DEFAULT_WINDOW_DAYS = 90
@@ -118,35 +119,35 @@ class NameWord:
 # nothing, so every portrait gets a name. The README's "Customer portraits" lists these rules.
 NAME_WORDS: dict[str, NameWord] = {
     # the median customer's first order lies inside the activity window
-    "new": NameWord("lifecycle", "New", lambda f: f.median_tenure_days < f.window_days),
+    "new": NameWord("lifecycle", N_("New"), lambda f: f.median_tenure_days < f.window_days),
     # more than half of them are loyal (or advocates) on the ladder
-    "loyal": NameWord("lifecycle", "Loyal", lambda f: _more_than_half(f.loyal, f.customers)),
+    "loyal": NameWord("lifecycle", N_("Loyal"), lambda f: _more_than_half(f.loyal, f.customers)),
     # the median customer's last order lies inside the activity window: active by its rule
-    "active": NameWord("lifecycle", "Active",
+    "active": NameWord("lifecycle", N_("Active"),
                        lambda f: f.median_recency_days < f.window_days),
     # the median customer's last order lies in the window before: W to 2W − 1 days ago
-    "drifting": NameWord("lifecycle", "Drifting",
+    "drifting": NameWord("lifecycle", N_("Drifting"),
                          lambda f: f.window_days <= f.median_recency_days < 2 * f.window_days),
     # the median customer has not ordered for two activity windows
-    "lapsed": NameWord("lifecycle", "Lapsed",
+    "lapsed": NameWord("lifecycle", N_("Lapsed"),
                        lambda f: f.median_recency_days >= 2 * f.window_days),
     # returns are at least RETURNER_RATE of what they bought, on average
-    "returners": NameWord("habit", "returners", lambda f: f.return_rate >= RETURNER_RATE),
+    "returners": NameWord("habit", N_("returners"), lambda f: f.return_rate >= RETURNER_RATE),
     # their average check is at least BIG_CHECK_RATIO times everyone's
-    "big_spenders": NameWord("habit", "big spenders",
+    "big_spenders": NameWord("habit", N_("big spenders"),
                              lambda f: _check_at_least(f, BIG_CHECK_RATIO)),
     # the median customer has one order: more than half of them bought once
-    "one_timers": NameWord("habit", "one-timers", lambda f: f.median_orders == 1),
+    "one_timers": NameWord("habit", N_("one-timers"), lambda f: f.median_orders == 1),
     # more than half of them are regulars (or higher) on the ladder
-    "regulars": NameWord("habit", "regulars",
+    "regulars": NameWord("habit", N_("regulars"),
                          lambda f: _more_than_half(f.regulars, f.customers)),
     # their average check is at most SMALL_CHECK_RATIO of everyone's
-    "small_spenders": NameWord("habit", "small spenders",
+    "small_spenders": NameWord("habit", N_("small spenders"),
                                lambda f: _check_at_most(f, SMALL_CHECK_RATIO)),
     # more than half of them are repeat clients (or higher) on the ladder
-    "repeat_buyers": NameWord("habit", "repeat buyers",
+    "repeat_buyers": NameWord("habit", N_("repeat buyers"),
                               lambda f: _more_than_half(f.repeat_clients, f.customers)),
-    "shoppers": NameWord("habit", "shoppers", lambda f: True),
+    "shoppers": NameWord("habit", N_("shoppers"), lambda f: True),
 }
 
 
@@ -163,61 +164,61 @@ def name_words(facts: PortraitFacts) -> tuple[str | None, str]:
 # Summary columns that tell two portraits of one name apart, shown on every card, with the
 # words for (highest of them, lowest of them).
 TRAITS = {
-    "median_recency_days": ("longer gone", "more recent"),
-    "median_orders": ("more orders", "fewer orders"),
-    "avg_check": ("bigger baskets", "smaller baskets"),
-    "median_tenure_days": ("longer-standing", "newer"),
-    "median_net_revenue": ("higher spend", "lower spend"),
+    "median_recency_days": (N_("longer gone"), N_("more recent")),
+    "median_orders": (N_("more orders"), N_("fewer orders")),
+    "avg_check": (N_("bigger baskets"), N_("smaller baskets")),
+    "median_tenure_days": (N_("longer-standing"), N_("newer")),
+    "median_net_revenue": (N_("higher spend"), N_("lower spend")),
 }
 _ACTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("*", "returners"): (
-        "ask", "Ask what went wrong with the returned items — size, quality, description — "
-               "and fix the cause before offering anything."),
+        "ask", N_("Ask what went wrong with the returned items — size, quality, description — "
+               "and fix the cause before offering anything.")),
     ("new", "one_timers"): (
-        "motivate", "Bring them back for a second purchase: a welcome series with a "
-                    "time-limited offer in their first 30 days."),
+        "motivate", N_("Bring them back for a second purchase: a welcome series with a "
+                    "time-limited offer in their first 30 days.")),
     ("new", "*"): (
-        "reward", "Welcome them into the loyalty programme now: points on the next order "
-                  "make the new habit stick."),
+        "reward", N_("Welcome them into the loyalty programme now: points on the next order "
+                  "make the new habit stick.")),
     ("lapsed", "big_spenders"): (
-        "ask", "Contact them personally and ask why they stopped buying; make a win-back "
-               "offer only once you know the reason."),
+        "ask", N_("Contact them personally and ask why they stopped buying; make a win-back "
+               "offer only once you know the reason.")),
     ("drifting", "big_spenders"): (
-        "ask", "Contact them personally before they drift away: ask what would bring them back "
-               "more often, then act on the answer."),
+        "ask", N_("Contact them personally before they drift away: ask what would bring them back "
+               "more often, then act on the answer.")),
     ("lapsed", "one_timers"): (
-        "prioritise", "Spend little here: one low-cost reminder, then move the budget to "
-                      "portraits that respond."),
+        "prioritise", N_("Spend little here: one low-cost reminder, then move the budget to "
+                      "portraits that respond.")),
     ("drifting", "one_timers"): (
-        "prioritise", "Spend little here: one low-cost reminder, then move the budget to "
-                      "portraits that respond."),
+        "prioritise", N_("Spend little here: one low-cost reminder, then move the budget to "
+                      "portraits that respond.")),
     ("lapsed", "*"): (
-        "motivate", "Send a win-back offer with a deadline, and stop mailing those who do "
-                    "not react."),
+        "motivate", N_("Send a win-back offer with a deadline, and stop mailing those who do "
+                    "not react.")),
     ("drifting", "*"): (
-        "motivate", "Reach them before they lapse: a personal offer built on what they "
-                    "bought last."),
+        "motivate", N_("Reach them before they lapse: a personal offer built on what they "
+                    "bought last.")),
     ("loyal", "big_spenders"): (
-        "consolidate", "Give them personal attention — a named contact, early access, "
-                       "invitations — so the relationship is hard to leave."),
+        "consolidate", N_("Give them personal attention — a named contact, early access, "
+                       "invitations — so the relationship is hard to leave.")),
     ("loyal", "*"): (
-        "reward", "Reward their loyalty: points, a higher tier, a birthday gift — and ask "
-                  "them to recommend you."),
+        "reward", N_("Reward their loyalty: points, a higher tier, a birthday gift — and ask "
+                  "them to recommend you.")),
     ("active", "big_spenders"): (
-        "prioritise", "Put them first: priority service and a personal manager, because they "
-                      "bring a large share of revenue."),
+        "prioritise", N_("Put them first: priority service and a personal manager, because they "
+                      "bring a large share of revenue.")),
     ("active", "regulars"): (
-        "consolidate", "Turn the habit into membership: a tier or subscription that makes "
-                       "coming back the default."),
+        "consolidate", N_("Turn the habit into membership: a tier or subscription that makes "
+                       "coming back the default.")),
     ("active", "one_timers"): (
-        "motivate", "Give them a reason for a second order soon: a follow-up offer tied to "
-                    "their first purchase."),
+        "motivate", N_("Give them a reason for a second order soon: a follow-up offer tied to "
+                    "their first purchase.")),
     ("*", "small_spenders"): (
-        "implement", "Keep them on low-cost automated offers, and suggest add-ons that raise "
-                     "the check."),
+        "implement", N_("Keep them on low-cost automated offers, and suggest add-ons that raise "
+                     "the check.")),
     ("*", "*"): (
-        "implement", "Put them on a regular automated programme — a monthly newsletter with "
-                     "an offer — and watch who moves up the ladder."),
+        "implement", N_("Put them on a regular automated programme — a monthly newsletter with "
+                     "an offer — and watch who moves up the ladder.")),
 }
 
 

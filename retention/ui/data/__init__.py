@@ -9,6 +9,11 @@ the saved settings it depends on (``ctx.saved``) — and calls a private ``st.ca
 setting, a key never holds a DataFrame or a connection, and two workspaces or two versions of
 a dataset never share an entry.
 
+Every cache is also keyed by the interface language (:func:`cache_data`, :func:`cache_resource`):
+the domain writes some of its results in words (risk groups, portrait names, a model's
+reason for not fitting), so an entry made for a Russian session must never be shown to an
+English one.
+
 Why one cursor per call (:func:`run`): a cached function may run in any session's thread, and
 a DuckDB connection must not be shared between threads; a cursor of the process-wide
 connection is cheap and is closed as soon as the metric returns.
@@ -17,13 +22,61 @@ connection is cheap and is closed as soon as the metric returns.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import streamlit as st
+
+from retention.i18n import current_language
 from retention.store import open_workspace, snapshot
 
 SettingsKey = tuple[tuple[str, Any], ...]
 T = TypeVar("T")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _keyed_by_language(cache: Callable[[Callable[..., Any]], Any]) -> Callable[[F], F]:
+    """``cache`` (Streamlit's decorator with its options) applied to a function that takes
+    the interface language as a first argument, so the language is part of every key."""
+
+    def decorate(func: F) -> F:
+        def keyed(interface_language: str, *args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+        # Streamlit tells cached functions apart by module and qualified name, and reads the
+        # argument names (to skip _-prefixed ones) from the signature: give it func's, with
+        # the language first. No __wrapped__, so the signature is not followed back to func.
+        keyed.__module__, keyed.__qualname__ = func.__module__, func.__qualname__
+        keyed.__name__, keyed.__doc__ = func.__name__, func.__doc__
+        signature = inspect.signature(func)
+        language = inspect.Parameter("interface_language",
+                                     inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        keyed.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[language, *signature.parameters.values()])
+        cached = cache(keyed)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return cached(current_language(), *args, **kwargs)
+
+        call.__module__, call.__qualname__ = func.__module__, func.__qualname__
+        call.__name__, call.__doc__ = func.__name__, func.__doc__
+        call.clear = cached.clear  # type: ignore[attr-defined]
+        return call  # type: ignore[return-value]
+
+    return decorate
+
+
+def cache_data(**options: Any) -> Callable[[F], F]:
+    """``st.cache_data(**options)``, keyed by the interface language too."""
+    return _keyed_by_language(st.cache_data(**options))
+
+
+def cache_resource(**options: Any) -> Callable[[F], F]:
+    """``st.cache_resource(**options)``, keyed by the interface language too."""
+    return _keyed_by_language(st.cache_resource(**options))
 
 
 class DatasetChanged(RuntimeError):

@@ -19,7 +19,7 @@ import streamlit as st
 from retention.metrics import abc_xyz
 from retention.metrics.abc_xyz import PRODUCT_SETTINGS, AbcXyzOverview, AbcXyzSettings
 from retention.metrics.ladder import LadderThresholds
-from retention.ui.data import SettingsKey, as_key, from_key, run
+from retention.ui.data import SettingsKey, as_key, cache_data, from_key, run
 from retention.ui.saved_settings import Unit
 
 if TYPE_CHECKING:
@@ -75,14 +75,14 @@ def all_products(ctx: Context) -> Callable[[], pd.DataFrame]:
 # -- cached, keyed by plain values --------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _overview(workspace: str, dataset_id: int, version: int, as_of: dt.date,
               settings: SettingsKey, unit: Unit) -> AbcXyzOverview:
     return run(workspace, dataset_id, version, abc_xyz.abc_xyz_overview, as_of=as_of,
                settings=from_key(AbcXyzSettings, settings), unit=unit, top=LIST_LIMIT)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cache_data(show_spinner=False, max_entries=64)
 def _listed_customers(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                       settings: SettingsKey, ladder: SettingsKey) -> pd.DataFrame:
     listed = _overview(workspace, dataset_id, version, as_of, settings, "customer").top
@@ -90,13 +90,13 @@ def _listed_customers(workspace: str, dataset_id: int, version: int, as_of: dt.d
                ladder=from_key(LadderThresholds, ladder))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _trend(workspace: str, dataset_id: int, version: int, as_of: dt.date,
            settings: SettingsKey) -> pd.DataFrame:
     return run(workspace, dataset_id, version, abc_xyz.abc_xyz_trend, as_of=as_of,
                settings=from_key(AbcXyzSettings, settings))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _has_products(workspace: str, dataset_id: int, version: int) -> bool:
     return run(workspace, dataset_id, version, abc_xyz.has_products)

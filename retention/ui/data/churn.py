@@ -25,7 +25,6 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from retention.i18n import current_language
 from retention.models import (
     ChurnModel,
     ModelFitError,
@@ -40,7 +39,7 @@ from retention.models import (
     top_customers,
 )
 from retention.ui.context import Context
-from retention.ui.data import SettingsKey, as_key, from_key, run
+from retention.ui.data import SettingsKey, as_key, cache_data, cache_resource, from_key, run
 
 # The most valuable customers the page lists.
 TOP_N = 50
@@ -85,7 +84,7 @@ def scored_customers(ctx: Context) -> pd.DataFrame:
 def page_views(ctx: Context) -> dict[str, Any]:
     """The small tables the page draws, in the current language: counts, heatmap, top,
     hist_alive, hist_clv and totals. Call after :func:`fitted_model` found a model."""
-    return _page_views(*ctx.key, ctx.as_of, as_key(value_settings(ctx)), current_language())
+    return _page_views(*ctx.key, ctx.as_of, as_key(value_settings(ctx)))
 
 
 def backtest_views(ctx: Context, calibration_end: dt.date) -> dict[str, Any]:
@@ -107,13 +106,13 @@ def _fit(con: duckdb.DuckDBPyConnection, dataset_id: int, calibration_end: dt.da
         return FitOutcome(None, first_error)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@cache_resource(max_entries=8, show_spinner=False)
 def _fitted_model(workspace: str, dataset_id: int, version: int,
                   calibration_end: dt.date) -> FitOutcome:
     return run(workspace, dataset_id, version, _fit, calibration_end)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@cache_resource(max_entries=4, show_spinner=False)
 def _scored_customers(workspace: str, dataset_id: int, version: int, calibration_end: dt.date,
                       value: SettingsKey) -> pd.DataFrame:
     outcome = _fitted_model(workspace, dataset_id, version, calibration_end)
@@ -121,9 +120,9 @@ def _scored_customers(workspace: str, dataset_id: int, version: int, calibration
     return customer_scores(outcome.model, value=from_key(ValueSettings, value))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64, show_spinner=False)
 def _page_views(workspace: str, dataset_id: int, version: int, calibration_end: dt.date,
-                value: SettingsKey, language: str) -> dict[str, Any]:
+                value: SettingsKey) -> dict[str, Any]:
     scores = _scored_customers(workspace, dataset_id, version, calibration_end, value)
     counts = risk_group_counts(scores)
     return {
@@ -159,13 +158,13 @@ def _backtest(con: duckdb.DuckDBPyConnection, dataset_id: int, calibration_end: 
     }
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cache_data(max_entries=16, show_spinner=False)
 def _backtest_views(workspace: str, dataset_id: int, version: int, calibration_end: dt.date,
                     holdout_end: dt.date) -> dict[str, Any]:
     return run(workspace, dataset_id, version, _backtest, calibration_end, holdout_end)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=64, show_spinner=False)
 def _dataset_margin(workspace: str, dataset_id: int, version: int,
                     as_of: dt.date) -> tuple[float, str]:
     return run(workspace, dataset_id, version, default_margin, as_of=as_of)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from retention import metrics
 from retention.store import Dataset, Workspace
-from retention.ui.data import run
+from retention.ui.data import cache_data, run
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -42,14 +42,14 @@ def default_as_of(workspace: Workspace, dataset: Dataset, today: dt.date) -> dt.
     return _default_as_of(*workspace.fingerprint(dataset), today)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@cache_data(show_spinner=False, max_entries=512)
 def _dataset_dates(workspace: str, dataset_id: int,
                    version: int) -> tuple[dt.date | None, dt.date | None]:
     span = run(workspace, dataset_id, version, metrics.date_range)
     return (None, None) if span is None else (as_date(span[0]), as_date(span[1]))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@cache_data(show_spinner=False, max_entries=512)
 def _default_as_of(workspace: str, dataset_id: int, version: int,
                    today: dt.date) -> dt.date | None:
     return as_date(run(workspace, dataset_id, version, metrics.default_as_of, today=today))

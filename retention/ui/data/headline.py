@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from retention import metrics
-from retention.ui.data import run
+from retention.ui.data import cache_data, run
 from retention.ui.data.frame import as_date
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def active_customer_count(ctx: Context, as_of: dt.date) -> int:
     return _active_customer_count(*ctx.key, as_of, ctx.window_days)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@cache_data(show_spinner=False, max_entries=512)
 def _headline_numbers(workspace: str, dataset_id: int, version: int,
                       as_of: dt.date | None) -> dict[str, Any]:
     row = run(workspace, dataset_id, version, metrics.headline, as_of=as_of).iloc[0].to_dict()
@@ -46,7 +46,7 @@ def _headline_numbers(workspace: str, dataset_id: int, version: int,
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+@cache_data(show_spinner=False, max_entries=512)
 def _active_customer_count(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                            window_days: int) -> int:
     return run(workspace, dataset_id, version, metrics.active_customers, as_of=as_of,

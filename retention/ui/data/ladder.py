@@ -20,7 +20,7 @@ import streamlit as st
 
 from retention.metrics import ladder, pareto
 from retention.metrics.ladder import LadderThresholds
-from retention.ui.data import SettingsKey, as_key, from_key, run
+from retention.ui.data import SettingsKey, as_key, cache_data, from_key, run
 
 if TYPE_CHECKING:
     from retention.ui.context import Context
@@ -83,7 +83,7 @@ def pareto_curve(ctx: Context) -> pd.DataFrame:
 # -- cached, keyed by plain values --------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _transitions(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
                  thresholds: SettingsKey) -> pd.DataFrame:
     """``ladder_transitions``: the one pass over the orders that both the ladder (on ``end``)
@@ -92,7 +92,7 @@ def _transitions(workspace: str, dataset_id: int, version: int, start: dt.date, 
                thresholds=from_key(LadderThresholds, thresholds))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _ladder_counts(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                    thresholds: SettingsKey) -> pd.DataFrame:
     moves = _transitions(workspace, dataset_id, version, ladder.default_migration_start(as_of),
@@ -101,14 +101,14 @@ def _ladder_counts(workspace: str, dataset_id: int, version: int, as_of: dt.date
                thresholds=from_key(LadderThresholds, thresholds), transitions=moves)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _ladder_inputs(workspace: str, dataset_id: int, version: int) -> dict[str, Any]:
     row = run(workspace, dataset_id, version, ladder.ladder_inputs).iloc[0]
     return {key: (bool(value) if key == "advocacy_known" else int(value))
             for key, value in row.items()}
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _moving_up(workspace: str, dataset_id: int, version: int,
                as_of: dt.date) -> tuple[dict[str, Any], pd.DataFrame]:
     return run(workspace, dataset_id, version, _timing_and_comeback, as_of=as_of)
@@ -126,7 +126,7 @@ def _timing_and_comeback(con: duckdb.DuckDBPyConnection, dataset_id: int, *,
             comeback)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _migration(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
                thresholds: SettingsKey) -> pd.DataFrame:
     moves = _transitions(workspace, dataset_id, version, start, end, thresholds)
@@ -134,7 +134,7 @@ def _migration(workspace: str, dataset_id: int, version: int, start: dt.date, en
                thresholds=from_key(LadderThresholds, thresholds), transitions=moves)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _movers(workspace: str, dataset_id: int, version: int, start: dt.date, end: dt.date,
             thresholds: SettingsKey, from_step: str | None, to_step: str | None,
             direction: str | None, limit: int | None) -> pd.DataFrame:
@@ -143,6 +143,6 @@ def _movers(workspace: str, dataset_id: int, version: int, start: dt.date, end: 
                to_step=to_step, direction=direction, limit=limit)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _pareto_curve(workspace: str, dataset_id: int, version: int, as_of: dt.date) -> pd.DataFrame:
     return run(workspace, dataset_id, version, pareto.pareto_curve, as_of=as_of)

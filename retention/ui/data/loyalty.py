@@ -18,7 +18,7 @@ from retention.loyalty import LoyaltyProgramme
 from retention.loyalty.baseline import Baseline, dataset_baseline
 from retention.loyalty.replay import Replay, replay_programme
 from retention.ui.context import Context
-from retention.ui.data import SettingsKey, as_key, from_key, run
+from retention.ui.data import SettingsKey, as_key, cache_data, from_key, run
 from retention.ui.saved_settings import LtvSettings
 
 ProgrammeKey = tuple[tuple[str, str], ...]
@@ -36,14 +36,14 @@ def replay(ctx: Context, programme: LoyaltyProgramme) -> Replay:
     return _replay(*ctx.key, ctx.as_of, key)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cache_data(show_spinner=False, max_entries=64)
 def _baseline(workspace: str, dataset_id: int, version: int, as_of: dt.date,
               window_days: int, settings: SettingsKey) -> Baseline:
     return run(workspace, dataset_id, version, dataset_baseline, as_of=as_of, window_days=window_days,
                default_margin=from_key(LtvSettings, settings).margin)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cache_data(show_spinner=False, max_entries=64)
 def _replay(workspace: str, dataset_id: int, version: int, as_of: dt.date,
             programme: ProgrammeKey) -> Replay:
     return run(workspace, dataset_id, version, replay_programme, LoyaltyProgramme.from_strings(

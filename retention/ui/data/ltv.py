@@ -16,7 +16,7 @@ import streamlit as st
 from retention.metrics import cohorts, ltv, retention_rate
 from retention.metrics.ladder import LadderThresholds
 from retention.ui.context import Context
-from retention.ui.data import SettingsKey, as_key, from_key, run
+from retention.ui.data import SettingsKey, as_key, cache_data, from_key, run
 from retention.ui.saved_settings import LtvSettings
 
 
@@ -52,20 +52,20 @@ def available_dimensions(ctx: Context) -> list[str]:
     return _available_dimensions(*ctx.key)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cache_data(show_spinner=False, max_entries=256)
 def _crr_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                window_days: int, period: str) -> pd.DataFrame:
     return run(workspace, dataset_id, version, retention_rate.crr_by_period, as_of=as_of,
                window_days=window_days, period=period)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cache_data(show_spinner=False, max_entries=256)
 def _cohort_table(workspace: str, dataset_id: int, version: int,
                   as_of: dt.date) -> pd.DataFrame:
     return run(workspace, dataset_id, version, cohorts.cohort_matrix, as_of=as_of)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cache_data(show_spinner=False, max_entries=256)
 def _ltv_tables(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                 window_days: int, settings: SettingsKey) -> tuple[pd.DataFrame, pd.DataFrame]:
     monthly = _crr_table(workspace, dataset_id, version, as_of, window_days, "month")
@@ -76,7 +76,7 @@ def _ltv_tables(workspace: str, dataset_id: int, version: int, as_of: dt.date,
     return today, trend
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cache_data(show_spinner=False, max_entries=256)
 def _curves_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                   margin: float) -> pd.DataFrame:
     matrix = _cohort_table(workspace, dataset_id, version, as_of)
@@ -84,7 +84,7 @@ def _curves_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                cohorts=matrix)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cache_data(show_spinner=False, max_entries=256)
 def _segment_table(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                    window_days: int, dimension: str, settings: SettingsKey,
                    thresholds: SettingsKey) -> pd.DataFrame:
@@ -93,6 +93,6 @@ def _segment_table(workspace: str, dataset_id: int, version: int, as_of: dt.date
                thresholds=from_key(LadderThresholds, thresholds))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cache_data(show_spinner=False, max_entries=256)
 def _available_dimensions(workspace: str, dataset_id: int, version: int) -> list[str]:
     return run(workspace, dataset_id, version, ltv.segment_dimensions)

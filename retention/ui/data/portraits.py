@@ -24,7 +24,7 @@ from retention.metrics.ladder import LadderThresholds
 from retention.models import portraits as model
 from retention.models.portraits import PortraitError, Portraits
 from retention.ui.context import Context
-from retention.ui.data import SettingsKey, as_key, from_key, run
+from retention.ui.data import SettingsKey, as_key, cache_data, cache_resource, from_key, run
 from retention.ui.saved_settings import PortraitSettings
 
 
@@ -74,7 +74,7 @@ def _draw(con: duckdb.DuckDBPyConnection, dataset_id: int, as_of: dt.date,
         return str(exc)
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@cache_resource(show_spinner=False, max_entries=4)
 def _fitted_portraits(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                       settings: SettingsKey, thresholds: SettingsKey,
                       window_days: int) -> Portraits | str:
@@ -82,7 +82,7 @@ def _fitted_portraits(workspace: str, dataset_id: int, version: int, as_of: dt.d
                from_key(LadderThresholds, thresholds), window_days)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cache_data(show_spinner=False, max_entries=256)
 def _customer_lookup(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                      settings: SettingsKey, thresholds: SettingsKey, window_days: int,
                      customer_id: str) -> tuple[str, pd.DataFrame] | None:
@@ -98,6 +98,6 @@ def _customer_lookup(workspace: str, dataset_id: int, version: int, as_of: dt.da
     return str(names[number]), model.customer_profile(portraits, customer_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@cache_data(show_spinner=False, max_entries=128)
 def _optional_attributes(workspace: str, dataset_id: int, version: int) -> pd.DataFrame:
     return run(workspace, dataset_id, version, attributes_metric)
