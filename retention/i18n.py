@@ -110,14 +110,23 @@ def t(text: str, **kwargs: object) -> str:
     applied only when keyword arguments are given, so literal braces in a plain message survive.
     """
     translated = translations(current_language()).gettext(text)
-    return translated.format(**kwargs) if kwargs else translated
+    return _fill(translated, kwargs) if kwargs else translated
+
+
+def _fill(template: str, values: dict[str, object]) -> str:
+    """``template.format(**values)``, without a second full stop where a value that ends in
+    one (a Russian date, "1 мар. 2025 г.") closes a sentence."""
+    for name, value in values.items():
+        if isinstance(value, str) and value.endswith("."):
+            template = template.replace("{" + name + "}.", "{" + name + "}")
+    return template.format(**values)
 
 
 def tn(singular: str, plural: str, n: int, **kwargs: object) -> str:
     """The form of a message for the count ``n`` (``{n}`` is filled in with it): English has
     two forms, Russian three, Georgian and Uzbek their own; each catalogue says which."""
     translated = translations(current_language()).ngettext(singular, plural, n)
-    return translated.format(n=n, **kwargs)
+    return _fill(translated, {"n": n, **kwargs})
 
 
 def N_(text: str) -> str:  # noqa: N802 - gettext's conventional name for the marker

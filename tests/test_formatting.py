@@ -3,6 +3,7 @@
 Russian output uses no-break spaces (U+00A0) for grouping and before the sign; NBSP below.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 import numpy as np
@@ -214,3 +215,49 @@ def test_missing_compact_money_is_a_dash(missing):
 def test_money_decimals_and_grouping_follow_cldr():
     assert (money_decimals("USD"), money_decimals("JPY"), money_decimals(None)) == (2, 0, 2)
     assert (grouping_symbol("en"), grouping_symbol("ru")) == (",", NBSP)
+
+
+# -- the languages of the markets (issue 15): CLDR's conventions, written out by hand ----------
+# Mongolian groups with commas and writes a decimal point, the sign before the amount; Uzbek,
+# Armenian and Georgian group with no-break spaces and write a decimal comma, the sign after.
+NB = "\xa0"
+
+
+@pytest.mark.parametrize(("locale", "money", "negative", "share", "count", "compact"), [
+    ("mn", f"₮{NB}1,234,567.50", f"-₾{NB}1,234.50", "12.3%", "1,234,567", f"so'm{NB}43.4{NB}сая"),
+    ("uz", f"1{NB}234{NB}567,50{NB}₮", f"-1{NB}234,50{NB}₾", "12,3%", f"1{NB}234{NB}567",
+     f"43,4{NB}mln{NB}so'm"),
+    ("hy", f"1{NB}234{NB}567,50{NB}₮", f"-1{NB}234,50{NB}₾", "12,3%", f"1{NB}234{NB}567",
+     f"43,4{NB}մլն{NB}so'm"),
+    ("ka", f"1{NB}234{NB}567,50{NB}₮", f"-1{NB}234,50{NB}₾", "12,3%", f"1{NB}234{NB}567",
+     f"43,4{NB}მლნ.{NB}so'm"),
+])
+def test_money_shares_and_counts_in_the_markets_languages(locale, money, negative, share, count,
+                                                        compact):
+    assert format_money(1234567.5, "MNT", locale) == money
+    assert format_money(-1234.5, "GEL", locale) == negative
+    assert format_percent(0.1234, 1, locale) == share
+    assert format_count(1234567, locale) == count
+    assert format_money_compact(43_400_000, "UZS", locale) == compact
+
+
+@pytest.mark.parametrize("locale", ["en", "ru", "mn", "uz", "hy", "ka"])
+def test_the_local_signs_show_in_every_language(locale):
+    for code, sign in [("MNT", "₮"), ("AMD", "֏"), ("GEL", "₾"), ("UZS", "so'm"), ("RUB", "₽"),
+                       ("KZT", "₸")]:
+        assert sign in format_money(10, code, locale) and code not in format_money(10, code,
+                                                                                    locale)
+
+
+@pytest.mark.parametrize(("locale", "day"), [
+    ("en", "Mar 1, 2025"), ("ru", "1 мар. 2025\u202fг."), ("mn", "2025\u202fоны 3-р сарын 1"),
+    ("uz", "1-mar, 2025"), ("hy", "01 մրտ, 2025 թ."), ("ka", "1 მარ. 2025")])
+def test_dates_in_every_language(locale, day):
+    from retention.i18n import _language
+    from retention.ui.text import format_day
+
+    token = _language.set(locale)
+    try:
+        assert format_day(dt.date(2025, 3, 1)) == day
+    finally:
+        _language.reset(token)

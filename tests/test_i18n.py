@@ -155,3 +155,9 @@ def test_language_comes_from_retention_lang_defaulting_to_english(env_value, exp
         check=True,
     )
     assert result.stdout.strip() == expected
+
+
+def test_a_value_ending_in_a_full_stop_closes_the_sentence_without_a_second_one():
+    assert t("Numbers as of {as_of}.", as_of="1 мар. 2025 г.") == "Numbers as of 1 мар. 2025 г."
+    assert t("As of {as_of}. Then {n}.", as_of="May 2", n=3) == "As of May 2. Then 3."
+    assert t("{name}.{ext}", name="a.", ext="csv") == "a.csv"
