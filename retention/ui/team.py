@@ -46,6 +46,7 @@ from retention.registry import (
     normalise_email,
     registry_path,
 )
+from retention.ui import return_link
 from retention.ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -279,10 +280,11 @@ def oidc_sign_in_page() -> None:
     auth = secrets_dict().get("auth", {})
     providers = [name for name, value in auth.items() if isinstance(value, dict)]
     if not providers:
-        st.button(t("Sign in"), type="primary", on_click=st.login, icon=":material/login:")
+        st.button(t("Sign in"), type="primary", on_click=return_link.sign_in,
+                  icon=":material/login:")
     for name in providers:
         st.button(t("Sign in with {provider}", provider=name), type="primary",
-                  key=f"sign_in_with_{name}", on_click=st.login, args=(name,),
+                  key=f"sign_in_with_{name}", on_click=return_link.sign_in, args=(name,),
                   icon=":material/login:")
 
 
