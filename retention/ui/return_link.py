@@ -132,6 +132,10 @@ class PendingReturns:
             while len(self._links) > self.limit:
                 del self._links[next(iter(self._links))]
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._links)
+
     def take(self, key: str) -> ReturnLink | None:
         with self._lock:
             found = self._links.pop(key, None)
