@@ -83,13 +83,14 @@ def sign_in_at_provider(browser: Browser, server: OidcServer, email: str, addres
     page.goto(address)
     exchanges = server.provider.token_exchanges
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(re.escape(server.provider.issuer) + "/authorize"),
+    # anchored with the "/": the two servers differ only in their ports
+    page.wait_for_url(re.compile("^" + re.escape(server.provider.issuer) + "/authorize"),
                       timeout=RERUN_MS)
     page.get_by_role("textbox", name="Email").fill(email)
     if not verified:
         page.get_by_role("checkbox").uncheck()
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(re.escape(server.url)), timeout=RERUN_MS)
+    page.wait_for_url(re.compile("^" + re.escape(server.url) + "/"), timeout=RERUN_MS)
     wait_idle(page)
     assert server.provider.token_exchanges == exchanges + 1  # Authlib took the code
     return page
@@ -105,7 +106,7 @@ def test_a_link_opened_signed_out_lands_on_its_view_after_signing_in(
         expect(page.get_by_text(re.compile(
             r"Team mode \(signed in through your organisation\): ann.*viewer of this "
             r"workspace"))).to_be_visible(timeout=RERUN_MS)
-        expect(page).to_have_url(re.compile(re.escape(oidc_server.url) + r"/ltv\?"))
+        expect(page).to_have_url(re.compile("^" + re.escape(oidc_server.url) + r"/ltv\?"))
         query = parse_qs(urlsplit(page.url).query)
         assert {name: query.get(name) for name in ("ws", "dataset", "as_of", "window")} == {
             "ws": [str(south)], "dataset": ["1"], "as_of": ["2025-02-01"], "window": ["60"]}
@@ -123,8 +124,15 @@ def test_a_link_opened_signed_out_lands_on_its_view_after_signing_in(
         page.context.close()
 
 
-def test_signing_in_from_home_opens_the_first_workspace(browser: Browser,
-                                                        oidc_server: OidcServer) -> None:
+def test_another_browsers_link_is_not_this_ones_and_sign_out_ends_the_sign_in(
+        browser: Browser, oidc_server: OidcServer) -> None:
+    # someone else opened a link to South and went to sign in, and has not come back yet
+    other = browser.new_context(viewport=VIEWPORT, base_url=oidc_server.url, locale="en-US")
+    other.set_default_timeout(ACTION_TIMEOUT_MS)
+    waiting = other.new_page()
+    waiting.goto(f"/ladder?ws={oidc_server.south.workspace_id}")
+    waiting.get_by_role("button", name="Sign in").click()
+    waiting.wait_for_url(re.compile("^" + re.escape(oidc_server.provider.issuer) + "/"))
     page = sign_in_at_provider(browser, oidc_server, "ann@example.org")
     try:
         expect(page.get_by_text(re.compile(
@@ -132,8 +140,13 @@ def test_signing_in_from_home_opens_the_first_workspace(browser: Browser,
             r"workspace"))).to_be_visible(timeout=RERUN_MS)
         expect(sidebar_dataset_picker(page)).to_have_value("North data")
         assert urlsplit(page.url).path == "/"
+
+        page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out").click()
+        expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=RERUN_MS)
+        expect(page.get_by_text("North data")).to_have_count(0)
     finally:
         page.context.close()
+        other.close()
 
 
 @pytest.mark.parametrize(("email", "verified"), [("stranger@example.org", True),
