@@ -7,9 +7,10 @@ request, a JWK set and a userinfo endpoint. Its one shortcut is the sign-in itse
 shows a form asking which email to sign in as and whether the provider has verified it, so a
 test chooses the person (and an unverified address) by filling it in, as a user would.
 
-Everything it hands out is single use and short-lived, and every check a real provider makes
-on the client is made here too (a redirect_uri not registered is answered with an error page,
-never a redirect), so a dashboard that cut a corner would fail its journey.
+A code is single use and lives a minute, and the checks a real provider makes on the client
+are made here too (client id and secret, the registered redirect_uri — an unregistered one is
+answered with an error page, never a redirect — and the PKCE verifier), so a dashboard that
+cut a corner would fail its journey.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ class OpenIDProvider:
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(
         2048, parameters={"kid": KEY_ID, "use": "sig", "alg": "RS256"}, private=True))
     token_exchanges: int = 0  # successful code exchanges, for the tests to check
+    pkce_exchanges: int = 0  # of those, the ones whose code_verifier was checked
     _codes: dict[str, _Grant] = field(default_factory=dict)
     _access_tokens: dict[str, tuple[Identity, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -159,6 +161,7 @@ class OpenIDProvider:
         with self._lock:
             self._access_tokens[access_token] = (grant.identity, now + TOKEN_SECONDS)
             self.token_exchanges += 1
+            self.pkce_exchanges += grant.code_challenge is not None
         return 200, {"access_token": access_token, "token_type": "Bearer",
                      "expires_in": TOKEN_SECONDS, "scope": "openid email profile",
                      "id_token": id_token}
@@ -189,7 +192,7 @@ The provider has verified this address</label>
 
 def _handler(provider: OpenIDProvider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:  # the base class's names
             pass  # the journeys' output stays readable; failures say enough
 
         def _send(self, status: int, body: bytes, content_type: str,
@@ -211,7 +214,7 @@ def _handler(provider: OpenIDProvider) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length).decode("utf-8")
             return {name: values[0] for name, values in parse_qs(body).items()}
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:  # http.server's name for it
             parts = urlsplit(self.path)
             query = {name: values[0] for name, values in parse_qs(parts.query).items()}
             if parts.path == "/.well-known/openid-configuration":
@@ -233,7 +236,7 @@ def _handler(provider: OpenIDProvider) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(404, b"not found", "text/plain")
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:  # http.server's name for it
             path = urlsplit(self.path).path
             form = self._form()
             if path == "/token":

@@ -81,7 +81,7 @@ def sign_in_at_provider(browser: Browser, server: OidcServer, email: str, addres
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     page.goto(address)
-    exchanges = server.provider.token_exchanges
+    exchanges, with_pkce = server.provider.token_exchanges, server.provider.pkce_exchanges
     page.get_by_role("button", name="Sign in").click()
     # anchored with the "/": the two servers differ only in their ports
     page.wait_for_url(re.compile("^" + re.escape(server.provider.issuer) + "/authorize"),
@@ -92,7 +92,8 @@ def sign_in_at_provider(browser: Browser, server: OidcServer, email: str, addres
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(re.compile("^" + re.escape(server.url) + "/"), timeout=RERUN_MS)
     wait_idle(page)
-    assert server.provider.token_exchanges == exchanges + 1  # Authlib took the code
+    assert server.provider.token_exchanges == exchanges + 1  # Authlib took the code,
+    assert server.provider.pkce_exchanges == with_pkce + 1  # proving it started the sign-in
     return page
 
 
