@@ -7,7 +7,7 @@ widgets are drawn here rather than on a page so their values survive page switch
 
 import streamlit as st
 
-from retention.ui import context, frame, team
+from retention.ui import context, frame, return_link, team
 
 frame.configure_page()
 frame.language_picker()
@@ -19,6 +19,7 @@ if not frame.signed_in():
 with frame.rerun_when_the_dataset_changes():
     frame.draw_before_navigation()
     page = st.navigation(frame.navigation_pages() + frame.team_pages())
+    return_link.land_after_sign_in()  # an OpenID Connect sign-in returns to the link's view
     frame.sample_banner(context.current(), link_to_data=page.url_path != "data")
     try:
         page.run()

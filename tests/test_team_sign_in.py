@@ -4,13 +4,21 @@ sign-out or an unknown token signs out."""
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import tomllib
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from retention.registry import ACCOUNT_FAILURES, SESSION_SECONDS
-from retention.ui.team import SESSION_PARAM, WORKSPACE_PARAM, shareable_link
+from retention.ui.team import (
+    COOKIE_SECRET_PLACEHOLDER,
+    MIN_COOKIE_SECRET_CHARS,
+    SESSION_PARAM,
+    WORKSPACE_PARAM,
+    shareable_link,
+)
 from tests.conftest import LANGUAGE_ONLY, sidebar_pickers
 from tests.team_helpers import new_session, sign_in, team_registry, texts
 from tests.test_sign_in import EXAMPLE
@@ -102,7 +110,7 @@ def test_an_unknown_or_expired_token_is_refused(team_registry):
 def test_with_an_auth_section_the_sign_in_is_st_login(team_registry):
     at = new_session()
     at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
-                          "cookie_secret": "a test secret of some length",
+                          "cookie_secret": "0123456789abcdef" * 4,
                           "client_id": "x", "client_secret": "y",
                           "server_metadata_url": "http://127.0.0.1:1/.well-known/openid"}
     at.run()
@@ -126,11 +134,43 @@ def test_the_secrets_examples_auth_section_switches_team_mode_to_st_login(team_r
     auth = tomllib.loads("\n".join(lines))["auth"]
     assert set(auth) == {"redirect_uri", "cookie_secret", "client_id", "client_secret",
                          "server_metadata_url"}
+    assert auth["cookie_secret"] == COOKIE_SECRET_PLACEHOLDER
     at = new_session()
     at.secrets["auth"] = auth
+    at.run()  # the placeholder left in place: anyone could sign the identity cookie
+    assert not at.exception and not at.button
+    assert "still the example's placeholder" in texts(at)
+
+    at = new_session()
+    at.secrets["auth"] = {**auth, "cookie_secret": secrets.token_hex(32)}
     at.run()
     assert not at.exception and not at.text_input
     assert [button.label for button in at.button] == ["Sign in"]
+
+
+@pytest.mark.parametrize("cookie_secret", [None, "", "x" * (MIN_COOKIE_SECRET_CHARS - 1),
+                                           " " * 40 + "short", 12345678901234567890123456789012])
+def test_a_missing_or_short_cookie_secret_keeps_the_dashboard_closed(team_registry,
+                                                                     cookie_secret):
+    auth = {"redirect_uri": "http://localhost:8501/oauth2callback", "client_id": "x",
+            "client_secret": "y", "server_metadata_url": "http://127.0.0.1:1/.well-known/x"}
+    if cookie_secret is not None:
+        auth["cookie_secret"] = cookie_secret
+    at = new_session()
+    at.secrets["auth"] = auth
+    at.run()
+    assert not at.exception and not at.button and not at.text_input
+    assert f"needs a cookie_secret of at least {MIN_COOKIE_SECRET_CHARS} random" in texts(at)
+
+
+def test_a_cookie_secret_of_the_shortest_length_is_accepted(team_registry):
+    at = new_session()
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback",
+                          "cookie_secret": "k" * MIN_COOKIE_SECRET_CHARS, "client_id": "x",
+                          "client_secret": "y",
+                          "server_metadata_url": "http://127.0.0.1:1/.well-known/x"}
+    at.run()
+    assert not at.exception and [button.label for button in at.button] == ["Sign in"]
 
 
 def test_a_damaged_registry_is_a_sentence_not_a_traceback(app_test, no_sample, tmp_path,

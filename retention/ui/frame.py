@@ -60,7 +60,7 @@ SIGNED_IN_KEY = "_signed_in_token"
 LANGUAGE_KEY = "interface_language"
 LANGUAGE_PARAM = "lang"
 _LANGUAGE_CHOSEN_KEY = "_language_chosen"
-_PENDING_LANGUAGE_KEY = "_pending_language"
+PENDING_LANGUAGE_KEY = "_pending_language"
 MAX_WINDOW_DAYS = 3650
 # The password value .streamlit/secrets.toml.example shows; the gate refuses to use it.
 PASSWORD_PLACEHOLDER = "REPLACE-WITH-A-LONG-RANDOM-PASSPHRASE"
@@ -86,8 +86,8 @@ def session_language() -> str:
     """This session's interface language: the sidebar picker's, which starts from the link's
     ``lang`` (on the session's first run), else ``RETENTION_LANG``, else English."""
     state = st.session_state
-    if _PENDING_LANGUAGE_KEY in state:  # a signed-in user's remembered language
-        state[LANGUAGE_KEY] = state.pop(_PENDING_LANGUAGE_KEY)
+    if PENDING_LANGUAGE_KEY in state:  # remembered by the user, or a returned link's
+        state[LANGUAGE_KEY] = state.pop(PENDING_LANGUAGE_KEY)
     if LANGUAGE_KEY not in state:
         linked = language_or_none(links.linked(LANGUAGE_PARAM))
         if linked:  # the link's language wins over the one a user last chose
@@ -121,7 +121,7 @@ def apply_remembered_language(access: Access) -> None:
     except RegistryError:
         return
     if language_or_none(remembered) not in (None, state.get(LANGUAGE_KEY)):
-        state[_PENDING_LANGUAGE_KEY] = remembered
+        state[PENDING_LANGUAGE_KEY] = remembered
         st.rerun()
 
 

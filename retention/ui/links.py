@@ -30,6 +30,10 @@ from retention.ui.text import md_escape
 DATASET_PARAM = "dataset"
 AS_OF_PARAM = "as_of"
 WINDOW_PARAM = "window"
+# Every name the frame and the pages keep in a link (besides ``ws`` and the loyalty page's
+# programme): a sign-in through a provider carries exactly these back (``return_link``).
+VIEW_PARAMETERS = frozenset({DATASET_PARAM, AS_OF_PARAM, WINDOW_PARAM, "lang", "tab", "cell",
+                             "group", "from", "to"})
 # The parameter names a session has followed already (a set, in session state).
 FOLLOWED_KEY = "_link_params_followed"
 # Longer values are not ids, dates or codes: they are ignored as if absent.

@@ -46,7 +46,7 @@ from retention.registry import (
     normalise_email,
     registry_path,
 )
-from retention.ui import links
+from retention.ui import links, return_link
 from retention.ui.text import md_escape
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,10 @@ TOKEN_KEY = "_team_session_token"
 ACCESS_KEY = "_team_access"  # this run's Access, set by the frame before any page runs
 WORKSPACE_KEY = "_team_workspace_id"  # the workspace picker's value
 NOTICE_KEY = "_team_sign_in_notice"
+# The cookie_secret .streamlit/secrets.toml.example shows, and the shortest one accepted (32
+# characters: 16 random bytes in hex; the README's command makes 64).
+COOKIE_SECRET_PLACEHOLDER = "REPLACE-WITH-A-LONG-RANDOM-STRING"
+MIN_COOKIE_SECRET_CHARS = 32
 NOT_A_MEMBER = ("This link is for a workspace you are not a member of; ask its admin to invite "
                 "you.")
 
@@ -144,7 +148,26 @@ def mode() -> Mode:
     the configuration cannot be trusted."""
     if team_registry_path() is None:
         return Mode.SINGLE
-    return Mode.OIDC if "auth" in secrets_dict() else Mode.LOCAL
+    auth = secrets_dict().get("auth")
+    if auth is None:
+        return Mode.LOCAL
+    _check_cookie_secret(auth)
+    return Mode.OIDC
+
+
+def _check_cookie_secret(auth: object) -> None:
+    # The cookie secret signs st.login's identity cookie: whoever knows it can write a cookie
+    # that signs in as any address, so a missing, short or published one closes the dashboard
+    secret = auth.get("cookie_secret") if isinstance(auth, dict) else None
+    if not isinstance(secret, str) or len(secret.strip()) < MIN_COOKIE_SECRET_CHARS:
+        raise SignInSetupError(
+            t("The [auth] section of .streamlit/secrets.toml needs a cookie_secret of at least "
+              "{chars} random characters: it signs the sign-in cookie.",
+              chars=MIN_COOKIE_SECRET_CHARS))
+    if secret.strip() == COOKIE_SECRET_PLACEHOLDER:
+        raise SignInSetupError(
+            t("The cookie_secret in .streamlit/secrets.toml is still the example's placeholder. "
+              "Replace it with a long random string of your own."))
 
 
 @st.cache_resource(show_spinner=False)
@@ -280,10 +303,11 @@ def oidc_sign_in_page() -> None:
     auth = secrets_dict().get("auth", {})
     providers = [name for name, value in auth.items() if isinstance(value, dict)]
     if not providers:
-        st.button(t("Sign in"), type="primary", on_click=st.login, icon=":material/login:")
+        st.button(t("Sign in"), type="primary", on_click=return_link.sign_in,
+                  icon=":material/login:")
     for name in providers:
         st.button(t("Sign in with {provider}", provider=name), type="primary",
-                  key=f"sign_in_with_{name}", on_click=st.login, args=(name,),
+                  key=f"sign_in_with_{name}", on_click=return_link.sign_in, args=(name,),
                   icon=":material/login:")
 
 
