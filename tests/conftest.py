@@ -98,3 +98,25 @@ LANGUAGE_ONLY = ["interface_language"]
 def sidebar_pickers(at: Any) -> list[str]:
     """The keys of the sidebar's select boxes in an AppTest run."""
     return [box.key for box in at.sidebar.selectbox]
+
+
+RUSSIAN_HEADER = r"""
+msgid ""
+msgstr ""
+"Language: ru\n"
+"Content-Type: text/plain; charset=UTF-8\n"
+"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+"(n%100<10 || n%100>=20) ? 1 : 2);\n"
+"""
+
+
+def use_russian_catalogue(folder: Path, monkeypatch: pytest.MonkeyPatch, entries: str) -> None:
+    """For this test, Russian is a catalogue of ``entries`` (.po text) in ``folder``'s own
+    locale tree, and every language is compiled afresh (the real catalogues before and after)."""
+    from retention import i18n
+
+    target = folder / "locale" / "ru" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    (target / "messages.po").write_text(RUSSIAN_HEADER + entries, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", folder / "locale")
+    i18n.translations.cache_clear()

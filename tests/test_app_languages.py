@@ -12,6 +12,7 @@ from retention import i18n
 from retention.i18n import LANGUAGES
 from retention.ingest import load_file
 from retention.ui.frame import LANGUAGE_KEY
+from tests.conftest import use_russian_catalogue
 from tests.test_app_churn import CDNOW
 from tests.test_catalogues import INCOMPLETE
 
@@ -20,13 +21,7 @@ PAGES = ["views/home.py", "views/ladder.py", "views/ltv.py", "views/abc_xyz.py",
 
 # A Russian catalogue of a few messages: the page title, a sidebar label, and a word the
 # domain writes into a cached result (the churn page's risk groups).
-RUSSIAN_PO = r"""
-msgid ""
-msgstr ""
-"Language: ru\n"
-"Content-Type: text/plain; charset=UTF-8\n"
-"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
-"(n%100<10 || n%100>=20) ? 1 : 2);\n"
+RUSSIAN_ENTRIES = r"""
 
 msgid "Language"
 msgstr "Язык"
@@ -47,11 +42,7 @@ def tiny(workspace, no_sample, tiny_purchases_csv):
 @pytest.fixture
 def russian(tmp_path, monkeypatch):
     """Only the catalogue above for Russian, for this test."""
-    folder = tmp_path / "locale" / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    (folder / "messages.po").write_text(RUSSIAN_PO, encoding="utf-8")
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
-    i18n.translations.cache_clear()
+    use_russian_catalogue(tmp_path, monkeypatch, RUSSIAN_ENTRIES)
     yield
     i18n.translations.cache_clear()
 

@@ -10,16 +10,11 @@ import pytest
 
 from retention import i18n
 from retention.i18n import current_language, set_language, t, tn
+from tests.conftest import use_russian_catalogue
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-RUSSIAN_PO = r"""
-msgid ""
-msgstr ""
-"Language: ru\n"
-"Content-Type: text/plain; charset=UTF-8\n"
-"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
-"(n%100<10 || n%100>=20) ? 1 : 2);\n"
+RUSSIAN_ENTRIES = r"""
 
 msgid "Customers"
 msgstr "Клиенты"
@@ -46,11 +41,7 @@ msgstr[2] "{n} клиентов"
 def russian_entry(tmp_path, monkeypatch):
     """A temporary Russian catalogue (a .po file in the standard layout), and the language
     restored afterwards."""
-    folder = tmp_path / "locale" / "ru" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    (folder / "messages.po").write_text(RUSSIAN_PO, encoding="utf-8")
-    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
-    i18n.translations.cache_clear()
+    use_russian_catalogue(tmp_path, monkeypatch, RUSSIAN_ENTRIES)
     token = i18n._language.set(current_language())
     yield
     i18n._language.reset(token)

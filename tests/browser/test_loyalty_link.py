@@ -76,7 +76,7 @@ def test_a_programme_link_opens_the_same_numbers_in_a_new_session(
     wait_idle(page)
     built = cards(page)
     link = page.get_by_test_id("stCode").inner_text().strip()
-    assert link.startswith(f"{app_url}/loyalty?dataset=")
+    assert link.startswith(f"{app_url}/loyalty?") and "dataset=" in link
     assert "programme=cashback" in link
     assert "cashback_rate=0.035" in link and "joiners=everyone" in link
     assert "months=60" in link
