@@ -38,8 +38,12 @@ class Plan:
 
 
 def make_plan(
-    con: duckdb.DuckDBPyConnection, headers: list[str], roles: dict[str, str], opts: ReadOptions
+    con: duckdb.DuckDBPyConnection, headers: list[str], roles: dict[str, str], opts: ReadOptions,
+    dated: tuple[str, ...] = ("date",),
 ) -> Plan:
+    """``dated``: the date roles the user's date format (``opts.date_format``) applies to; the
+    others' formats are chosen from their values. A purchase file's choice is for the purchase
+    date, a customer file's for its birth and sign-up dates."""
     columns = {role: column_ref(headers.index(h)) for role, h in roles.items()}
     plan = Plan(columns=columns, headers=dict(roles), decimal=opts.decimal, date_formats={},
                  all_columns=[column_ref(i) for i in range(len(headers))])
@@ -47,7 +51,7 @@ def make_plan(
     for role, col in columns.items():
         if ROLE_BY_NAME[role].kind != "date":
             continue
-        if opts.date_format != "auto" and role == "date":
+        if opts.date_format != "auto" and role in dated:
             plan.date_formats[role] = sniff.DATE_FORMATS[opts.date_format]
         else:
             plan.date_formats[role] = _choose_date_format(con, col, roles[role], plan.warnings)
