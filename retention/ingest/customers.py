@@ -115,13 +115,19 @@ class CustomerReport:
             "mapping": self.mapping,
             "date_formats": self.date_formats,
             "rejects": [
-                {"line": int(r["line"]), "column": r["column"], "value": r["raw_value"],
-                 "reason": r["reason"]}
+                {"line": int(r["line"]), "column": _text(r["column"]),
+                 "value": _text(r["raw_value"]), "reason": r["reason"]}
                 for r in self.rejects.to_dict("records")
             ],
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
         }
+
+
+def _text(value: Any) -> str | None:
+    """A text cell of a frame, None when missing (pandas hands a missing one over as NaN,
+    which JSON has no word for)."""
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def customer_auto_map(headers: list[str]) -> dict[str, str]:
@@ -387,11 +393,10 @@ def _merge(ws: Workspace, con: duckdb.DuckDBPyConnection, dataset_id: int, key: 
     except BaseException:
         con.execute("rollback")
         raise
-    # fetchall, not fetchdf: a missing value stays None (fetchdf makes it NaN, not JSON)
-    rejects = pd.DataFrame(con.execute(
+    rejects = con.execute(
         'select line, header as "column", raw_value, reason from load_rejects'
         ' order by line, "column"'
-    ).fetchall(), columns=["line", "column", "raw_value", "reason"])
+    ).fetchdf()
     return CustomerReport(
         dataset=str(name), dataset_id=dataset_id, version=int(version),
         rows_read=int(merged_rows) + int(rejected), rows_merged=int(merged_rows),
