@@ -397,6 +397,8 @@ def _merge(ws: Workspace, con: duckdb.DuckDBPyConnection, dataset_id: int, key: 
         'select line, header as "column", raw_value, reason from load_rejects'
         ' order by line, "column"'
     ).fetchdf()
+    for column in ("column", "raw_value"):  # a missing value stays None, not NaN
+        rejects[column] = rejects[column].astype(object).where(rejects[column].notna(), None)
     return CustomerReport(
         dataset=str(name), dataset_id=dataset_id, version=int(version),
         rows_read=int(merged_rows) + int(rejected), rows_merged=int(merged_rows),

@@ -194,7 +194,7 @@ def build_canonical(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     )
     derived = "amount" not in plan.columns
     all_cols = ", ".join(plan.all_columns) or "line"
-    con.execute(f"""
+    sql = f"""
         create or replace temp table canon as
         with parsed as (
             select line,
@@ -222,7 +222,10 @@ def build_canonical(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                  end as share_of_wallet,
             case when age between 0 and 120 then round(age) end as age
         ) from parsed
-    """, _params(plan))
+    """
+    # DuckDB refuses parameters the statement does not use: a customer file may map no number
+    # or date at all
+    con.execute(sql, {k: v for k, v in _params(plan).items() if f"${k}" in sql})
 
 
 @dataclass
