@@ -93,8 +93,7 @@ def test_a_customer_file_is_detected_mapped_merged_and_reported(shop_app, worksp
     assert rejects.to_dict("records") == [
         {"Reason": "not an email address", "Column": "E-mail", "Rows": 1, "Example line": 3,
          "Example value": "not-an-email"},
-        {"Reason": "this customer id is on an earlier line too: a customer file has one row "
-                   "per customer, and only the first is used",
+        {"Reason": "the customer id is on an earlier line too; only its first line is used",
          "Column": "Client", "Rows": 1, "Example line": 5, "Example value": "C1"},
     ]
     dataset_id = workspace.dataset("Tiny").dataset_id

@@ -116,8 +116,7 @@ def test_bad_rows_are_rejected_whole_with_line_column_value_and_reason(ws, tmp_p
         {"line": 4, "column": "birth_date", "raw_value": "1980-02-31",
          "reason": "the date is not understood as YYYY-MM-DD (ISO)"},
         {"line": 5, "column": "customer_id", "raw_value": "C1",
-         "reason": "this customer id is on an earlier line too: a customer file has one row "
-                   "per customer, and only the first is used"},
+         "reason": "the customer id is on an earlier line too; only its first line is used"},
         {"line": 6, "column": "customer_id", "raw_value": None, "reason": "no customer id"},
         {"line": 7, "column": "birth_date", "raw_value": "2025-07-01",
          "reason": "the date is out of range (1900 to 2025-06-30)"},
@@ -311,8 +310,7 @@ def test_the_command_prints_one_json_object(ws, tmp_path, capsys):
         "date_formats": {},
         "rejects": [
             {"line": 3, "column": "Client", "value": "C1",
-             "reason": "this customer id is on an earlier line too: a customer file has one "
-                       "row per customer, and only the first is used"},
+             "reason": "the customer id is on an earlier line too; only its first line is used"},
             {"line": 4, "column": "E-mail", "value": "bad", "reason": "not an email address"},
         ],
         "warnings": [],

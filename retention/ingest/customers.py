@@ -318,8 +318,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, roles: dict[str, str],
               "customer file has one row per customer; load purchases as a purchase file.",
               bad=found[0], total=f"{total:,}", values=found[1]))
     rules.insert(2, (repeated, id_header, "raw_customer_id",
-                     t("this customer id is on an earlier line too: a customer file has one "
-                       "row per customer, and only the first is used")))
+                     t("the customer id is on an earlier line too; only its first line is used")))
     return rules
 
 
