@@ -200,6 +200,18 @@ def test_a_failure_inside_the_transaction_rolls_everything_back(ws, tmp_path, mo
     assert ws.dataset("Shop").version == 1
 
 
+def test_a_dataset_deleted_during_the_load_gets_no_customers(ws, tmp_path):
+    def delete_before_writing(message: str) -> None:
+        if message == "Writing to the workspace":
+            ws.delete_dataset(ws.dataset("Shop").dataset_id)
+
+    with pytest.raises(IngestError, match="deleted while the file was being read"):
+        merge(ws, tmp_path, "customer_id,city\nC1,Tver\n", progress=delete_before_writing)
+
+    assert ws.cursor().execute("select count(*) from customers").fetchall() == [(0,)]
+    assert ws.datasets() == []
+
+
 def test_unknown_dataset_role_or_header_changes_nothing(ws, tmp_path):
     before = snapshot(ws)
     path = write(tmp_path, "crm.csv", "customer_id,city\nC1,Tver\n")

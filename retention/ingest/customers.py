@@ -57,6 +57,14 @@ LOAD_MODE = "customers"
 # Something@something.something, with no spaces and one @: what an email service accepts as an
 # address to try. Whether it reaches anyone only sending tells.
 EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
+# Each attribute's checked value, in the customers table's types (unmapped roles are NULL).
+_ROW_VALUES = ", ".join(
+    {"birth_date": "birth_date::date as birth_date", "signup_date": "signup_date::date as "
+     "signup_date", "age": "age::integer as age", "nps": "nps::integer as nps",
+     "share_of_wallet": "share_of_wallet::double as share_of_wallet"}.get(role, role)
+    for role in CUSTOMER_ROLES
+)
+
 # Temp tables of one customer load (on its own cursor), dropped when it ends.
 _TEMP_TABLES = ("stage", "canon", "customer_canon", "load_rejects", "customer_rows",
                 "customer_merge")
@@ -239,14 +247,6 @@ def resolve_customer_mapping(headers: list[str], given: dict[str, str]) -> dict[
     return chosen
 
 
-# Each attribute's checked value, in the customers table's types (unmapped roles are NULL).
-_ROW_VALUES = ", ".join(
-    {"birth_date": "birth_date::date as birth_date", "signup_date": "signup_date::date as "
-     "signup_date", "age": "age::integer as age", "nps": "nps::integer as nps",
-     "share_of_wallet": "share_of_wallet::double as share_of_wallet"}.get(role, role)
-    for role in CUSTOMER_ROLES
-)
-
 def _unreadable_reason(role: str) -> str:
     """Why a value the file gives for ``role`` (a number or yes/no role) is refused."""
     if role == "age":
@@ -379,10 +379,14 @@ def _merge(ws: Workspace, con: duckdb.DuckDBPyConnection, dataset_id: int, key: 
         ).fetchall()[0]
         rejected = con.execute(
             "select count(distinct line) from load_rejects").fetchall()[0][0]
-        version, name = con.execute(
+        bumped = con.execute(
             "update datasets set version = version + 1, updated_at = current_timestamp"
             " where dataset_id = ? returning version, name", [dataset_id],
-        ).fetchall()[0]
+        ).fetchall()
+        if not bumped:  # deleted since the load began: its customers would belong to nobody
+            raise IngestError(t("The dataset was deleted while the file was being read; "
+                                "nothing was loaded."))
+        version, name = bumped[0]
         con.execute(
             "insert into loads (dataset_id, version, file_hash, source_name, mode, rows_loaded,"
             " rows_rejected, rows_skipped) values (?, ?, ?, ?, ?, ?, ?, 0)",
