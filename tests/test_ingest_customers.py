@@ -16,6 +16,7 @@ from retention.ingest import customers as customer_loader
 from retention.ingest.customers import customer_auto_map, ingest_customers
 from retention.metrics.ladder import customer_steps
 from retention.store import open_workspace
+from retention.summary import dataset_summary
 from tests.ingest_helpers import fresh_workspace, snapshot, write
 
 # 3 customers with purchases (C1, C2, C3; conftest's TINY_PURCHASES, shortened)
@@ -285,6 +286,8 @@ def test_survey_answers_move_customers_to_loyal_and_advocate(tmp_path):
 
     assert steps() == {c: ("regular", "regularity") for c in ("C1", "C2", "C3", "C6")} | {
         "C4": ("buyer", "regularity")}
+    assert dataset_summary(ws.cursor(), ws.dataset("Shop"), as_of=as_of)["ladder"] == {
+        "buyer": 5, "repeat": 4, "regular": 4, "loyal": 0, "advocate": None}
 
     merge(ws, tmp_path, (
         "customer_id,share_of_wallet,nps,referred_by\n"
@@ -301,6 +304,9 @@ def test_survey_answers_move_customers_to_loyal_and_advocate(tmp_path):
         "C3": ("loyal", "share_of_wallet"), "C6": ("advocate", "share_of_wallet"),
         "C4": ("buyer", "regularity"),
     }
+    # the summary command's ladder (cumulative counts) moves with it
+    assert dataset_summary(ws.cursor(), ws.dataset("Shop"), as_of=as_of)["ladder"] == {
+        "buyer": 5, "repeat": 4, "regular": 4, "loyal": 3, "advocate": 2}
 
 
 # -- the command line ----------------------------------------------------------------------------
