@@ -236,13 +236,13 @@ def resolve_customer_mapping(headers: list[str], given: dict[str, str]) -> dict[
     if "customer_id" not in chosen:
         raise IngestError(
             t("No column could be used as the customer id. The file's columns are: {headers}. "
-              "Map one (--map customer_id=HEADER on the command line).", headers=shown)
+              "Map the one that holds it to customer_id.", headers=shown)
         )
     if len(chosen) == 1:
         raise IngestError(
             t("Only the customer id could be matched, so there is nothing to add to the "
               "customers. The file's columns are: {headers}. Map them to roles such as email, "
-              "birth_date or nps (--map ROLE=HEADER on the command line).", headers=shown)
+              "birth_date or nps.", headers=shown)
         )
     return chosen
 
