@@ -28,6 +28,7 @@ import duckdb
 from retention.i18n import t
 from retention.import_folder import import_dir
 from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, load_file
+from retention.ingest.customers import ingest_customers
 from retention.ingest.loader import detect_options, prepare
 from retention.loyalty import PROGRAMME_TYPES, LoyaltyProgramme
 from retention.metrics.headline import default_as_of
@@ -99,6 +100,15 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--skip-rows", type=int, help="title lines above the table")
     ingest.add_argument("--sheet", help="Excel sheet name (default: the first)")
     ingest.set_defaults(run=_ingest)
+
+    customers = commands.add_parser("ingest-customers", help="merge a customer file (one row "
+                                    "per customer) into a dataset's customers")
+    customers.add_argument("path", type=Path)
+    customers.add_argument("--dataset", required=True)
+    customers.add_argument("--db")
+    customers.add_argument("--map", action="append", default=[], metavar="ROLE=HEADER",
+                           help="use column HEADER for ROLE (repeatable), e.g. email=E-mail")
+    customers.set_defaults(run=_ingest_customers)
 
     summary = _dataset_command(
         commands, "summary", "headline numbers of a dataset as JSON", day_option="--as-of",
@@ -179,6 +189,20 @@ def _ingest(args: argparse.Namespace) -> int:
         for row in report.rejects.itertuples(index=False):
             print(f"rejected: {row.rows} rows: {row.reason} (column {row.column!r}, e.g. line "
                   f"{row.example_line}: {row.example_value!r})", file=sys.stderr)
+    _print_json(report.as_json())
+    return 0
+
+
+def _ingest_customers(args: argparse.Namespace) -> int:
+    report = ingest_customers(
+        open_workspace(args.db), args.path, dataset=args.dataset, mapping=_parse_map(args.map),
+        progress=lambda msg: print(msg, file=sys.stderr, flush=True),
+    )
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for row in report.reject_reasons().itertuples(index=False):
+        print(f"rejected: {row.rows} rows: {row.reason} (column {row.column!r}, e.g. line "
+              f"{row.example_line}: {row.example_value!r})", file=sys.stderr)
     _print_json(report.as_json())
     return 0
 

@@ -86,9 +86,10 @@ def test_no_domain_file_imports_streamlit():
 
 VIEWS = PROJECT_ROOT / "views"
 TEMPLATE = VIEWS / "_template.py"
-# The sections of every page (the Data page's dataset list included) and every page script.
+# The sections of every page (the Data page's dataset list and customer file included) and
+# every page script.
 PAGE_MODULES = sorted([*UI_PACKAGE.glob("*_page.py"), UI_PACKAGE / "datasets_panel.py",
-                       *VIEWS.glob("*.py")])
+                       UI_PACKAGE / "customer_file.py", *VIEWS.glob("*.py")])
 # A statement, not a word: UI text may well begin with "Delete" or "With".
 SQL = re.compile(
     r"^\s*(select\b.*\bfrom\b|with\s+(recursive\s+)?\w+\s+as\s*\(|insert\s+into\b"

@@ -1,6 +1,7 @@
 """Ingestion: read a purchase file, map its columns to roles, validate, and load it in one
 transaction. See ``loader`` for the flow and ``sniff`` for detection."""
 
+from retention.ingest.customers import CustomerReport, ingest_customers
 from retention.ingest.errors import IngestError
 from retention.ingest.loader import Inspection, LoadReport, inspect_file, load_file
 from retention.ingest.reader import ReadOptions
@@ -9,7 +10,8 @@ from retention.ingest.sniff import DATE_FORMATS, DELIMITERS, ENCODINGS
 from retention.ingest.source import LoadFolder, clean_stale_temp_dirs
 
 __all__ = [
-    "DATE_FORMATS", "DELIMITERS", "ENCODINGS", "ROLES", "ROLE_BY_NAME", "IngestError",
+    "DATE_FORMATS", "DELIMITERS", "ENCODINGS", "ROLES", "ROLE_BY_NAME", "CustomerReport",
+    "IngestError",
     "Inspection", "LoadFolder", "LoadReport", "ReadOptions", "auto_map", "clean_stale_temp_dirs",
-    "inspect_file", "load_file",
+    "ingest_customers", "inspect_file", "load_file",
 ]

@@ -31,13 +31,7 @@ def commit_load(ws: Workspace, con: duckdb.DuckDBPyConnection, src: PreparedSour
     ``load_key`` (the file's hash and how it was read), by which a repeat is recognised."""
     # The f-strings below splice only code-made text: role column names, the validator's own
     # conditions and the fixed table list. Headers, reasons and ids travel as parameters.
-    bad_condition = " or ".join(f"({cond})" for cond, *_ in checks.rejects_sql)
-    con.execute(f"""
-        create or replace temp table load_rejects as
-        {" union all ".join(
-            f"select line, ?::varchar as header, {raw}::varchar as raw_value, ?::varchar as reason"
-            f" from canon where {cond}" for cond, _, raw, _ in checks.rejects_sql)}
-    """, [p for _, header, _, reason in checks.rejects_sql for p in (header, reason)])
+    bad_condition = stage_rejects(con, checks.rejects_sql)
     has_order_id = "order_id" in plan.columns
     con.execute(f"""
         create or replace temp table load_rows as
@@ -54,7 +48,7 @@ def commit_load(ws: Workspace, con: duckdb.DuckDBPyConnection, src: PreparedSour
         from canon where not ({bad_condition})
     """)
     if not con.execute("select count(*) from load_rows").fetchall()[0][0]:
-        summary = _reject_summary(con)
+        summary = reject_summary(con)
         first = summary.iloc[0] if not summary.empty else None
         detail = "" if first is None else t(
             " The most common problem: {reason} ({n} rows, e.g. line {line}, value {value!r}).",
@@ -118,7 +112,7 @@ def commit_load(ws: Workspace, con: duckdb.DuckDBPyConnection, src: PreparedSour
         rows_loaded=int(loaded), rows_rejected=int(rejected), customers=int(stats[0]),
         orders=int(stats[1]), returns=int(stats[2]), rows_skipped_duplicate=int(skipped),
         date_format=plan.date_formats["date"].key, currency=final_currency,
-        rejects=_reject_summary(con), warnings=checks.warnings,
+        rejects=reject_summary(con), warnings=checks.warnings,
     )
 
 
@@ -176,7 +170,23 @@ def _merge_customers(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
     )
 
 
-def _reject_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def stage_rejects(con: duckdb.DuckDBPyConnection, rules: list[tuple[str, str | None, str, str]],
+                  table: str = "canon") -> str:
+    """Temp table ``load_rejects`` (line, header, raw_value, reason): one row per rule a row of
+    ``table`` breaks. ``rules`` are the validator's (condition, header, raw column, reason).
+    Returns the condition that is true for a rejected row."""
+    # Conditions, raw columns and the table name are the validators' own text; headers and
+    # reasons travel as parameters.
+    con.execute(f"""
+        create or replace temp table load_rejects as
+        {" union all ".join(
+            f"select line, ?::varchar as header, {raw}::varchar as raw_value, ?::varchar as reason"
+            f" from {table} where {cond}" for cond, _, raw, _ in rules)}
+    """, [p for _, header, _, reason in rules for p in (header, reason)])
+    return " or ".join(f"({cond})" for cond, *_ in rules)
+
+
+def reject_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Rejects of this load grouped by reason and column, with the first example of each."""
     return con.execute("""
         select reason, header as "column", count(*) as rows,

@@ -109,11 +109,12 @@ def normalise_header(header: str) -> str:
     return " ".join(text.split())
 
 
-def auto_map(headers: list[str]) -> dict[str, str]:
-    """{role: header} for the headers that obviously name a role."""
+def auto_map(headers: list[str], roles: tuple[Role, ...] = ROLES) -> dict[str, str]:
+    """{role: header} for the headers that obviously name one of ``roles`` (a customer file
+    passes its own roles, so a header never goes to a purchase role it cannot use)."""
     normalised = [normalise_header(_split_camel(h)) for h in headers]
     candidates: list[tuple[int, int, int, str, str]] = []
-    for role_rank, role in enumerate(ROLES):
+    for role_rank, role in enumerate(roles):
         synonyms = [normalise_header(s) for s in role.synonyms]
         for col, norm in enumerate(normalised):
             if not norm:

@@ -38,8 +38,12 @@ class Plan:
 
 
 def make_plan(
-    con: duckdb.DuckDBPyConnection, headers: list[str], roles: dict[str, str], opts: ReadOptions
+    con: duckdb.DuckDBPyConnection, headers: list[str], roles: dict[str, str], opts: ReadOptions,
+    dated: tuple[str, ...] = ("date",),
 ) -> Plan:
+    """``dated``: the date roles the user's date format (``opts.date_format``) applies to; the
+    others' formats are chosen from their values. A purchase file's choice is for the purchase
+    date, a customer file's for its birth and sign-up dates."""
     columns = {role: column_ref(headers.index(h)) for role, h in roles.items()}
     plan = Plan(columns=columns, headers=dict(roles), decimal=opts.decimal, date_formats={},
                  all_columns=[column_ref(i) for i in range(len(headers))])
@@ -47,7 +51,7 @@ def make_plan(
     for role, col in columns.items():
         if ROLE_BY_NAME[role].kind != "date":
             continue
-        if opts.date_format != "auto" and role == "date":
+        if opts.date_format != "auto" and role in dated:
             plan.date_formats[role] = sniff.DATE_FORMATS[opts.date_format]
         else:
             plan.date_formats[role] = _choose_date_format(con, col, roles[role], plan.warnings)
@@ -190,7 +194,7 @@ def build_canonical(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     )
     derived = "amount" not in plan.columns
     all_cols = ", ".join(plan.all_columns) or "line"
-    con.execute(f"""
+    sql = f"""
         create or replace temp table canon as
         with parsed as (
             select line,
@@ -218,7 +222,10 @@ def build_canonical(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                  end as share_of_wallet,
             case when age between 0 and 120 then round(age) end as age
         ) from parsed
-    """, _params(plan))
+    """
+    # DuckDB refuses parameters the statement does not use: a customer file may map no number
+    # or date at all
+    con.execute(sql, {k: v for k, v in _params(plan).items() if f"${k}" in sql})
 
 
 @dataclass

@@ -43,6 +43,7 @@ from retention.ingest import (
     inspect_file,
     load_file,
 )
+from retention.ingest.customers import customer_auto_map
 from retention.ingest.roles import ROLE_BY_NAME, Role, missing_required
 from retention.registry import Action
 from retention.store import TRANSACTION_ROLES, DatasetNotFound
@@ -225,12 +226,28 @@ def server_file_widget(folder: Path) -> Source | None:
     return Source(name=chosen.name, size=chosen.size, identity=identity, folder=folder)
 
 
-def upload_widget(folder: Path) -> Source | None:
+def flow_key(flow: str, key: str) -> str:
+    """A session-state key of one loading flow: "" is the purchase file's, and a second flow
+    on the page (the customer file's, ``flow="customers"``) keeps its own state."""
+    return f"{flow}{key}" if flow else key
+
+
+def last_load_key(flow: str) -> str:
+    """Where a flow keeps its last load's report (removed with the flow's upload)."""
+    return flow_key(flow, _LAST_LOAD_KEY)
+
+
+def upload_widget(folder: Path, *, flow: str = "", label: str | None = None) -> Source | None:
     """The file uploader; None when there is no file or it is over the size limit (which
-    shows an error pointing to the import folder)."""
+    shows an error pointing to the import folder).
+
+    ``flow`` and ``label`` are a second flow's (see :func:`flow_key`): its uploader, its
+    file's identity and so every widget key of its file differ from the purchase flow's, even
+    for the same file."""
     limit = upload_limit_mb()
     uploaded = st.file_uploader(
-        t("Purchase history file"), type=UPLOAD_TYPES, key=UPLOAD_KEY,
+        label or t("Purchase history file"), type=UPLOAD_TYPES,
+        key=f"{flow}_upload" if flow else UPLOAD_KEY,
         help=t("CSV, TSV or TXT with any delimiter, Excel (.xlsx, .xls), Parquet, or a zip "
                "holding one CSV. Up to {limit} MB here; a bigger file loads from the server "
                "under “Files on the server”.", limit=f"{limit:g}"),
@@ -238,7 +255,7 @@ def upload_widget(folder: Path) -> Source | None:
     state = st.session_state
     if uploaded is None:
         for key in (_UPLOAD_HASH_KEY, _INSPECTIONS_KEY, _LAST_LOAD_KEY):
-            state.pop(key, None)
+            state.pop(flow_key(flow, key), None)
         return None
     if uploaded.size > limit * _MEGABYTE:
         st.error(
@@ -250,17 +267,20 @@ def upload_widget(folder: Path) -> Source | None:
             icon=":material/block:",
         )
         return None
-    known = state.get(_UPLOAD_HASH_KEY)
+    known = state.get(flow_key(flow, _UPLOAD_HASH_KEY))
     if known is None or known[0] != uploaded.file_id:
         # Hash once per upload, not on every rerun: a 200 MB file takes a noticeable moment.
-        known = (uploaded.file_id, hashlib.sha256(uploaded.getbuffer()).hexdigest())
-        state[_UPLOAD_HASH_KEY] = known
+        digest = hashlib.sha256(uploaded.getbuffer()).hexdigest()
+        if flow:
+            digest = hashlib.sha256(f"{flow}\x1f{digest}".encode()).hexdigest()
+        known = (uploaded.file_id, digest)
+        state[flow_key(flow, _UPLOAD_HASH_KEY)] = known
     return Source(name=uploaded.name, size=uploaded.size, identity=known[1], upload=uploaded)
 
 
-def _inspect(source: Source, options: ReadOptions | None) -> Inspection:
+def _inspect(source: Source, options: ReadOptions | None, flow: str = "") -> Inspection:
     """``inspect_file`` for this file and options, remembered in the session by identity."""
-    cache = st.session_state.setdefault(_INSPECTIONS_KEY, {})
+    cache = st.session_state.setdefault(flow_key(flow, _INSPECTIONS_KEY), {})
     if cache.get("identity") != source.identity:
         cache.clear()
         cache["identity"] = source.identity
@@ -306,27 +326,33 @@ def _date_format_label(key: str, candidates: list[str] | None = None) -> str:
     return t("Detect from the data (looks like {formats})", formats=found)
 
 
-def inspection_section(source: Source) -> Inspection | None:
+def inspection_section(source: Source, *, flow: str = "",
+                       customer_file: bool = False) -> Inspection | None:
     """What we detected, the overridable reading options, and a preview of the parsed rows.
 
     Returns the inspection for the options in effect, or None after showing why the file
-    cannot be read.
+    cannot be read. For a ``customer_file`` the mapping is matched to the customer file's
+    roles and no currency is looked for (it holds no money).
     """
     try:
-        detected = _inspect(source, None)
+        detected = _inspect(source, None, flow)
     except IngestError as exc:
         st.error(md_escape(exc), icon=":material/error:")
         return None
     summary = st.container()
     options = _reading_options(source, detected)
     try:
-        inspection = detected if options == detected.options else _inspect(source, options)
+        inspection = (detected if options == detected.options
+                      else _inspect(source, options, flow))
     except IngestError as exc:
         st.error(md_escape(exc), icon=":material/error:")
         return None
+    if customer_file:
+        inspection = replace(inspection, mapping=customer_auto_map(inspection.headers),
+                             currency=None)
     with summary:
         st.subheader(t("What we detected"))
-        st.markdown(_detected_text(inspection))
+        st.markdown(_detected_text(inspection, money=not customer_file))
     st.subheader(t("Preview"))
     st.caption(t("The first rows as they will be read, before any checks. “line” is the line "
                  "number in your file, as the rejects report uses it."))
@@ -335,7 +361,7 @@ def inspection_section(source: Source) -> Inspection | None:
     return inspection
 
 
-def _detected_text(inspection: Inspection) -> str:
+def _detected_text(inspection: Inspection, money: bool = True) -> str:
     """Markdown lines (file-derived text escaped) describing how the file will be read."""
     kinds = {"text": t("text table"), "excel": t("Excel workbook"), "parquet": t("Parquet")}
     opts = inspection.options
@@ -363,9 +389,10 @@ def _detected_text(inspection: Inspection) -> str:
               skip=opts.skip_rows))
     lines.append(t("**Dates:** {dates}", dates=_date_format_label(opts.date_format,
                                                                  inspection.date_formats)))
-    lines.append(t("**Currency:** {currency}", currency=inspection.currency
-                   or t("not found in the file — choose it under “{control}” below",
-                        control=t(CURRENCY_LABEL))))
+    if money:
+        lines.append(t("**Currency:** {currency}", currency=inspection.currency
+                       or t("not found in the file — choose it under “{control}” below",
+                            control=t(CURRENCY_LABEL))))
     lines.append(t("**Columns:** {count}, of which {matched} matched automatically",
                    count=len(inspection.headers), matched=len(inspection.mapping)))
     return "  \n".join(lines)
@@ -684,16 +711,17 @@ def load_report(ctx: Context, last: LastLoad) -> None:
         st.warning(md_escape(warning))
     if report.rows_rejected:
         st.subheader(t("Rejected rows"))
-        show_table(_rejects_by_reason(report), rejects_summary_spec())
+        show_table(rejects_by_reason(report.rejects), rejects_summary_spec())
         st.caption(t("Every rejected row with its line, column, value and reason:"))
         download_buttons(functools.partial(ws.rejects, report.dataset_id),
                          f"{report.dataset}-rejects", key=f"load_rejects_{report.dataset_id}",
                          spec=rejects_spec())
 
 
-def _rejects_by_reason(report: LoadReport):
-    """The report's rejects summary with readable column names."""
-    return report.rejects.rename(columns={
+def rejects_by_reason(summary: pd.DataFrame) -> pd.DataFrame:
+    """A load's rejects summary (reason, column, rows, example line and value) with readable
+    column names."""
+    return summary.rename(columns={
         "reason": t("Reason"), "column": t("Column"), "rows": t("Rows"),
         "example_line": t("Example line"), "example_value": t("Example value"),
     })

@@ -1,5 +1,6 @@
 """Real-browser journeys through the dashboard: first run, the CDNOW sample loaded through the
-Data page, and a Russian 1C-style export (Windows-1251, semicolons, decimal commas).
+Data page, a Russian 1C-style export (Windows-1251, semicolons, decimal commas), and a customer
+file merged into a dataset.
 
 Each journey runs in its own browser context, i.e. its own Streamlit session, against the one
 server of the test session (see conftest.py). The journeys do not depend on their order: under
@@ -98,10 +99,15 @@ def options_of(page: Page, combobox: Locator) -> list[str]:
     return texts
 
 
+def purchase_uploader(page: Page) -> Locator:
+    """The purchase file's uploader (once a dataset exists, the customer file has one too)."""
+    return page.get_by_test_id("stFileUploader").filter(has_text="Purchase history file")
+
+
 def open_data_page(page: Page) -> Locator:
     """Go to /data directly and return the file uploader's file input."""
     page.goto("/data")
-    uploader = page.get_by_test_id("stFileUploader")
+    uploader = purchase_uploader(page)
     expect(uploader).to_be_visible(timeout=FIRST_RUN_MS)
     return uploader.locator("input[type=file]")
 
@@ -151,9 +157,8 @@ def test_first_run_shows_sample_then_data_page(page: Page, tmp_path: Path) -> No
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Data", exact=True).click()
     expect(page).to_have_url(re.compile(r"/data(\?.*)?$"), timeout=RERUN_MS)
     expect(page.get_by_role("heading", name="Load a file")).to_be_visible(timeout=RERUN_MS)
-    uploader = page.get_by_test_id("stFileUploader")
+    uploader = purchase_uploader(page)
     expect(uploader).to_be_visible(timeout=RERUN_MS)
-    expect(uploader).to_contain_text("Purchase history file")
     expect(uploader.locator("input[type=file]")).to_have_count(1)
     screenshot(page, tmp_path, "journey1-data", uploader)
 
@@ -231,3 +236,37 @@ def test_russian_windows_1251_export_loads_without_mapping(page: Page, tmp_path:
     expect(picker).to_have_value("продажи", timeout=RERUN_MS)
     assert "продажи" in options_of(page, picker)
     screenshot(page, tmp_path, "journey3-russian-report", metric(page, "Rows loaded"))
+
+
+# A CRM export for the customer file: two ids no dataset of these journeys has (so no number
+# of another journey moves), one repeated line that is rejected.
+CRM_EXPORT = (
+    "Client;E-mail;Town\n"
+    "CRM-1;anna@example.org;Tver\n"
+    "CRM-2;boris@example.org;Kazan\n"
+    "CRM-1;again@example.org;Omsk\n"
+)
+
+
+def test_a_customer_file_merges_through_the_data_page(page: Page, tmp_path: Path) -> None:
+    path = tmp_path / "crm.csv"
+    path.write_text(CRM_EXPORT, encoding="utf-8")
+    page.goto("/data")
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Customer file")
+    expect(uploader).to_be_visible(timeout=FIRST_RUN_MS)
+    uploader.locator("input[type=file]").set_input_files(str(path))
+    expect(page.get_by_role("heading", name="Customer columns")).to_be_visible(timeout=RERUN_MS)
+    expect(page.get_by_role("combobox", name="Customer id", exact=True)).to_have_value("Client")
+    expect(page.get_by_role("combobox", name="Email", exact=True)).to_have_value("E-mail")
+    expect(page.get_by_role("combobox", name="City", exact=True)).to_have_value("Town")
+    button = page.get_by_role("button", name="Merge into the customers", exact=True)
+    expect(button).to_be_enabled(timeout=RERUN_MS)
+    wait_idle(page)
+    button.click()
+
+    success = page.get_by_test_id("stAlertContentSuccess").filter(has_text="Customers merged")
+    expect(success).to_contain_text("Customers merged into “", timeout=LOAD_MS)
+    expect(metric(page, "Customers merged")).to_have_text("2", timeout=RERUN_MS)
+    expect(metric(page, "Without purchases")).to_have_text("2", timeout=RERUN_MS)
+    expect(metric(page, "Rows rejected")).to_have_text("1", timeout=RERUN_MS)
+    screenshot(page, tmp_path, "journey4-customer-file", metric(page, "Customers merged"))
