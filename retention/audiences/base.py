@@ -30,6 +30,10 @@ from retention.metrics.customer_features import customer_features
 from retention.metrics.ladder import LadderThresholds, customer_steps
 from retention.models.churn import RiskThresholds
 
+# The settings the pages use when none are saved (frozen, so one instance serves every call).
+DEFAULT_LADDER = LadderThresholds()
+DEFAULT_ABC = AbcXyzSettings()
+
 # The base's columns, in order.
 BASE_COLUMNS = (
     "customer_id", "step", "step_position", "is_advocate", "cell", "portrait", "risk_group",
@@ -126,8 +130,8 @@ def customer_base(
     dataset_id: int,
     *,
     as_of: dt.date,
-    ladder: LadderThresholds = LadderThresholds(),
-    abc: AbcXyzSettings = AbcXyzSettings(),
+    ladder: LadderThresholds = DEFAULT_LADDER,
+    abc: AbcXyzSettings = DEFAULT_ABC,
     top_share: float = RiskThresholds().top_value_share,
     scores: pd.DataFrame | None = None,
     portraits: pd.DataFrame | None = None,

@@ -25,7 +25,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import numpy as np
 import pandas as pd
-from statsmodels.stats.power import NormalIndPower
 
 from retention.i18n import t
 from retention.vocabulary import STEPS
@@ -87,6 +86,9 @@ def detectable_difference(treatment: int, control: int, baseline_rate: float,
     """
     if treatment <= 0 or control <= 0:
         return None
+    # imported here: statsmodels costs every command line run two seconds otherwise
+    from statsmodels.stats.power import NormalIndPower
+
     h = float(NormalIndPower().solve_power(
         effect_size=None, nobs1=treatment, alpha=alpha, power=power, ratio=control / treatment,
         alternative="two-sided"))

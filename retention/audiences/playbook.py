@@ -96,6 +96,8 @@ class PlaybookSettings:
                 "vip_step": self.vip_min_step}
 
 
+DEFAULT_PLAYBOOK = PlaybookSettings()
+
 # Which playbook audience a base row (alias b) belongs to; $playbook is the audience's name or
 # NULL for none, $has_model whether P(alive) comes from a fitted model. top_revenue was computed
 # with win_back_top_share when the base was made.
@@ -129,33 +131,34 @@ def playbook_reasons(name: str, members: pd.DataFrame, settings: PlaybookSetting
     """Why each member is in playbook audience ``name``: one sentence per row of ``members``
     (rows of the base that met the rule), aligned with its index."""
     def each(template: str, **columns: pd.Series) -> pd.Series:
+        """``template`` (already translated) filled in from the columns, row by row."""
         rows = pd.DataFrame(columns, index=members.index)
-        return pd.Series([t(template, **row) for row in rows.to_dict("records")],
-                         index=members.index, dtype=object)
+        return pd.Series([template.format(**{str(k): v for k, v in row.items()})
+                          for row in rows.to_dict("records")], index=members.index, dtype=object)
 
     share = f"{settings.win_back_top_share * 100:g}"
     if name == "win-back" and has_model:
-        return each("top {share}% by revenue to date; P(alive) {p_alive} is under {limit}",
+        return each(t("top {share}% by revenue to date; P(alive) {p_alive} is under {limit}"),
                     share=pd.Series(share, index=members.index),
                     p_alive=members["p_alive"].astype(float).map("{:.2f}".format),
                     limit=pd.Series(f"{settings.win_back_p_alive:g}", index=members.index))
     if name == "win-back":
-        return each("top {share}% by revenue to date; last order {days} days ago, over "
-                    "{multiple}× their median gap of {gap} days",
+        return each(t("top {share}% by revenue to date; last order {days} days ago, over "
+                    "{multiple}× their median gap of {gap} days"),
                     share=pd.Series(share, index=members.index),
                     days=members["recency_days"],
                     multiple=pd.Series(f"{settings.win_back_gap_multiple:g}",
                                        index=members.index),
                     gap=members["median_gap_days"].astype(float).map("{:g}".format))
     if name == "second-purchase":
-        return each("one order so far, {days} days ago", days=members["recency_days"])
+        return each(t("one order so far, {days} days ago"), days=members["recency_days"])
     if name == "vip":
         in_cell = members["cell"].isin(list(settings.vip_cells)).to_numpy()
-        cell_reason = each("ABC/XYZ cell {cell}", cell=members["cell"])
-        step_reason = each("ladder step {step}", step=members["step"])
+        cell_reason = each(t("ABC/XYZ cell {cell}"), cell=members["cell"])
+        step_reason = each(t("ladder step {step}"), step=members["step"])
         return cell_reason.where(in_cell, step_reason)
     if name == "birthday":
-        return each("birthday in {days} days", days=members["days_to_birthday"])
+        return each(t("birthday in {days} days"), days=members["days_to_birthday"])
     if name == "referral-ask":
         return pd.Series(t("loyal, not yet an advocate"), index=members.index, dtype=object)
     raise ValueError(check_playbook(name))

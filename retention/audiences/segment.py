@@ -33,8 +33,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from retention.audiences.contacts import CONSENT_COLUMN, check_channel
+from retention.audiences.base import DEFAULT_LADDER
+from retention.audiences.contacts import check_channel
 from retention.audiences.playbook import (
+    DEFAULT_PLAYBOOK,
     PLAYBOOK_CONDITION,
     PLAYBOOK_LABELS,
     PlaybookSettings,
@@ -210,8 +212,8 @@ def segment_members(
     base: pd.DataFrame,
     segment: Segment,
     *,
-    ladder: LadderThresholds = LadderThresholds(),
-    playbook: PlaybookSettings = PlaybookSettings(),
+    ladder: LadderThresholds = DEFAULT_LADDER,
+    playbook: PlaybookSettings = DEFAULT_PLAYBOOK,
 ) -> pd.DataFrame:
     """The rows of ``base`` (:func:`retention.audiences.base.customer_base`) that meet every
     condition of ``segment``, ordered by customer id, plus a ``reason`` column.
