@@ -92,7 +92,7 @@ class PlaybookSettings:
         return {"wb_p": float(self.win_back_p_alive),
                 "wb_gaps": float(self.win_back_gap_multiple),
                 "nudge_min": self.nudge_min_days, "nudge_max": self.nudge_max_days,
-                "birthday_days": self.birthday_days, "vip_cells": list(self.vip_cells),
+                "pb_birthday_days": self.birthday_days, "vip_cells": list(self.vip_cells),
                 "vip_step": self.vip_min_step}
 
 
@@ -111,7 +111,7 @@ PLAYBOOK_CONDITION = """
             and b.recency_days between $nudge_min and $nudge_max
         when 'vip' then coalesce(list_contains($vip_cells, b.cell), false)
             or coalesce(b.step_position >= $vip_step, false)
-        when 'birthday' then b.days_to_birthday between 1 and $birthday_days
+        when 'birthday' then b.days_to_birthday between 1 and $pb_birthday_days
         when 'referral-ask' then b.step = 'loyal'
         else true
     end

@@ -234,8 +234,7 @@ def segment_members(
         movers = migration_customers(con, dataset_id, start=segment.dropped_start,
                                      end=segment.dropped_end, thresholds=ladder,
                                      direction="down")[["customer_id"]]
-    params = {
-        **playbook.params(),
+    conditions = {
         "playbook": segment.playbook, "has_model": has_model,
         "steps": _listed(segment.steps),
         "movers": segment.dropped_start is not None,
@@ -250,6 +249,10 @@ def segment_members(
         "categories": _listed(segment.categories),
         "birthday_days": segment.birthday_days, "consent": segment.consent,
     }
+    rules = playbook.params()
+    # one statement binds both: a shared name would let one silently override the other
+    assert not rules.keys() & conditions.keys(), rules.keys() & conditions.keys()
+    params = {**rules, **conditions}
     con.register("audience_base", base)
     con.register("audience_movers", movers)
     try:
@@ -273,7 +276,7 @@ def segment_members(
 @dataclass(frozen=True)
 class SegmentSummary:
     """The builder's live numbers: how many customers, and their predicted CLV in total and
-    per customer (None without a fitted model, or when the segment is empty)."""
+    per customer who has one (None without a fitted model, or when nobody has one)."""
 
     customers: int
     expected_value: float | None
@@ -283,11 +286,12 @@ class SegmentSummary:
 def segment_summary(members: pd.DataFrame) -> SegmentSummary:
     """Count and expected value (the sum of predicted CLV) of :func:`segment_members`' rows.
 
-    Customers whose spend could not be modelled have no predicted CLV; the sum leaves them out
-    and the value is None when nobody has one."""
+    Customers whose spend could not be modelled have no predicted CLV: the sum and the mean
+    leave them out (counting them as 0 would understate the others), and both are None when
+    nobody has one."""
     count = len(members)
     values = members["predicted_clv"].astype("Float64").dropna()
     if values.empty:
         return SegmentSummary(count, None, None)
     total = float(values.sum())
-    return SegmentSummary(count, total, total / count)
+    return SegmentSummary(count, total, total / len(values))
