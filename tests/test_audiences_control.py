@@ -9,8 +9,8 @@ from statistics import NormalDist
 
 import pandas as pd
 import pytest
-
 from audience_helpers import make_dataset
+
 from retention.audiences.control import (
     assign_groups,
     baseline_rate,

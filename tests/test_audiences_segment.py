@@ -17,8 +17,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-
 from audience_helpers import make_dataset
+
 from retention.audiences.base import customer_base
 from retention.audiences.playbook import PlaybookSettings
 from retention.audiences.segment import Segment, segment_members, segment_summary
@@ -55,8 +55,9 @@ def shop(workspace):
     return workspace.cursor(), dataset_id
 
 
-def members(con, dataset_id, segment, *, scores=None, ladder=LadderThresholds(),
-            playbook=PlaybookSettings()):
+def members(con, dataset_id, segment, *, scores=None, ladder=None, playbook=None):
+    ladder = ladder or LadderThresholds()
+    playbook = playbook or PlaybookSettings()
     base = customer_base(con, dataset_id, as_of=D, ladder=ladder,
                          top_share=playbook.win_back_top_share, scores=scores)
     return segment_members(con, dataset_id, base, segment, ladder=ladder, playbook=playbook)

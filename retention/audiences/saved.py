@@ -82,7 +82,7 @@ def save_audience(con: duckdb.DuckDBPyConnection, dataset_id: int, name: str,
         """
         insert into audiences (dataset_id, name, definition) values (?, ?, ?)
         on conflict (dataset_id, name) do update
-            set definition = excluded.definition, updated_at = current_timestamp
+            set definition = excluded.definition, updated_at = now()
         returning audience_id
         """,
         [dataset_id, cleaned, segment.as_json()],
