@@ -200,3 +200,15 @@ def test_deleting_a_dataset_deletes_its_audiences_and_exports(workspace, exporte
     con = workspace.cursor()
     for table in ("audiences", "audience_exports", "audience_export_members"):
         assert con.execute(f"select count(*) from {table}").fetchall() == [(0,)], table
+
+
+def test_an_export_follows_the_datasets_saved_settings_and_records_them(workspace, tmp_path):
+    dataset_id = make_dataset(workspace, NUDGE[:2] + [("C9", "2025-05-01", 25.0)], CONSENTING)
+    workspace.save_settings(dataset_id, "audiences", {"nudge_max_days": 59})
+    workspace.save_settings(dataset_id, "ladder", {"repeat_orders": 3})
+    result = export_audience(workspace, dataset_id, "second-purchase",
+                             ExportOptions("email", control_share=0), tmp_path / "n.csv", as_of=D)
+    # C9's only order is 60 days before D: over the saved 59
+    assert result.campaign.rows["customer_id"].tolist() == ["C0", "C1"]
+    rules = saved_export(workspace.cursor(), dataset_id, result.export_id).rules
+    assert (rules.playbook.nudge_max_days, rules.ladder.repeat_orders) == (59, 3)

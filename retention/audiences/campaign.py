@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from retention.audiences.base import DEFAULT_LADDER, customer_base
+from retention.audiences.base import customer_base
 from retention.audiences.control import baseline_rate
 from retention.audiences.export import (
     DEFAULT_WINDOW_DAYS,
@@ -25,8 +25,9 @@ from retention.audiences.export import (
     campaign_file,
     campaign_list,
 )
-from retention.audiences.playbook import DEFAULT_PLAYBOOK, PLAYBOOK, PlaybookSettings
+from retention.audiences.playbook import PLAYBOOK, PlaybookSettings
 from retention.audiences.saved import (
+    ABC_XYZ_NAMESPACE,
     SETTINGS_NAMESPACE,
     Rules,
     audience_segment,
@@ -35,6 +36,7 @@ from retention.audiences.saved import (
     saved_export,
 )
 from retention.audiences.segment import Segment, segment_members
+from retention.metrics.abc_xyz import AbcXyzSettings
 from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
 from retention.metrics.ladder import LadderThresholds
 from retention.models.base import ModelFitError
@@ -42,14 +44,17 @@ from retention.models.churn import ValueSettings, customer_scores, default_margi
 from retention.models.portraits import PortraitError, customer_portraits
 from retention.store import Workspace, read_dataset
 
+DEFAULT_RULES = Rules(Segment())
 # Tried when the plain fit does not settle, as the churn page does (retention.ui.data.churn).
 FALLBACK_L2 = 0.001
 
 
 def dataset_rules(ws: Workspace, dataset_id: int, segment: Segment) -> Rules:
-    """``segment`` with the dataset's saved playbook and ladder settings."""
+    """``segment`` with the dataset's saved playbook, ladder and ABC/XYZ settings (the pages'
+    own, so a list matches what they show)."""
     return Rules(segment, PlaybookSettings.from_dict(ws.settings(dataset_id, SETTINGS_NAMESPACE)),
-                 LadderThresholds.from_settings(ws.settings(dataset_id, LADDER_NAMESPACE)))
+                 LadderThresholds.from_settings(ws.settings(dataset_id, LADDER_NAMESPACE)),
+                 AbcXyzSettings.from_dict(ws.settings(dataset_id, ABC_XYZ_NAMESPACE)))
 
 
 def churn_scores(con: duckdb.DuckDBPyConnection, dataset_id: int, *,
@@ -87,7 +92,7 @@ def audience_members(con: duckdb.DuckDBPyConnection, dataset_id: int, rules: Rul
                                            thresholds=rules.ladder).assignments
         except PortraitError:
             portraits = None
-    base = customer_base(con, dataset_id, as_of=as_of, ladder=rules.ladder,
+    base = customer_base(con, dataset_id, as_of=as_of, ladder=rules.ladder, abc=rules.abc,
                          top_share=rules.playbook.win_back_top_share, scores=scores,
                          portraits=portraits)
     return segment_members(con, dataset_id, base, segment, ladder=rules.ladder,
@@ -153,10 +158,12 @@ def reexport(ws: Workspace, dataset_id: int, export_id: int, out: Path, *,
 
 
 def audience_sizes(con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date,
-                   playbook: PlaybookSettings = DEFAULT_PLAYBOOK,
-                   ladder: LadderThresholds = DEFAULT_LADDER) -> list[dict[str, object]]:
+                   settings: Rules = DEFAULT_RULES) -> list[dict[str, object]]:
     """Every playbook and saved audience with its members as of D (before consent), the
-    playbook first: [{name, customers}]. A model is fitted once, for those that need it."""
+    playbook first: [{name, customers}] (None for a saved one this data cannot select, such
+    as one on P(alive) without a model). ``settings``: the playbook, ladder and ABC/XYZ
+    settings (its segment is not used). A model is fitted once, for those that need it."""
+    playbook, ladder = settings.playbook, settings.ladder
     segments = {name: Segment(playbook=name) for name in PLAYBOOK}
     segments.update(saved_audiences(con, dataset_id))
     needs_model = any(s.needs_model or s.playbook == "win-back" for s in segments.values())
@@ -168,7 +175,7 @@ def audience_sizes(con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt
                                            thresholds=ladder).assignments
         except PortraitError:
             portraits = None
-    base = customer_base(con, dataset_id, as_of=as_of, ladder=ladder,
+    base = customer_base(con, dataset_id, as_of=as_of, ladder=ladder, abc=settings.abc,
                          top_share=playbook.win_back_top_share, scores=scores,
                          portraits=portraits)
     sizes: list[dict[str, object]] = []

@@ -95,8 +95,7 @@ def _list(args: argparse.Namespace, print_json: PrintJson) -> int:
     dataset = _dataset(ws, args.dataset)
     rules = dataset_rules(ws, dataset.dataset_id, Segment())
     sizes = audience_sizes(ws.cursor(), dataset.dataset_id,
-                           as_of=_as_of(ws, dataset, args.as_of), playbook=rules.playbook,
-                           ladder=rules.ladder)
+                           as_of=_as_of(ws, dataset, args.as_of), settings=rules)
     print_json({"audiences": sizes})
     return 0
 

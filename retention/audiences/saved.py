@@ -27,10 +27,14 @@ from retention.audiences.playbook import PLAYBOOK, PlaybookSettings
 from retention.audiences.segment import Segment
 from retention.cells import as_int
 from retention.i18n import t
+from retention.metrics.abc_xyz import AbcXyzSettings
 from retention.metrics.ladder import LadderThresholds
 
-# Where a dataset's playbook thresholds are saved (``Workspace.settings`` namespace).
+# Where a dataset's playbook thresholds are saved (``Workspace.settings`` namespace), and where
+# the ABC/XYZ page saves its cut-offs (retention.ui.saved_settings.ABC_XYZ_NAMESPACE), which the
+# VIP audience's cells follow.
 SETTINGS_NAMESPACE = "audiences"
+ABC_XYZ_NAMESPACE = "abc_xyz"
 MAX_NAME_LENGTH = 100
 
 
@@ -46,18 +50,21 @@ class Rules:
     segment: Segment
     playbook: PlaybookSettings = PlaybookSettings()
     ladder: LadderThresholds = LadderThresholds()
+    abc: AbcXyzSettings = AbcXyzSettings()
 
     def as_json(self) -> str:
         return json.dumps({"segment": json.loads(self.segment.as_json()),
                            "playbook": self.playbook.as_dict(),
-                           "ladder": self.ladder.as_dict()}, sort_keys=True, ensure_ascii=False)
+                           "ladder": self.ladder.as_dict(), "abc_xyz": self.abc.as_dict()},
+                          sort_keys=True, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> Rules:
         raw = json.loads(text)
         return cls(Segment.from_json(json.dumps(raw.get("segment", {}))),
                    PlaybookSettings.from_dict(raw.get("playbook", {})),
-                   LadderThresholds.from_settings(raw.get("ladder", {})))
+                   LadderThresholds.from_settings(raw.get("ladder", {})),
+                   AbcXyzSettings.from_dict(raw.get("abc_xyz", {})))
 
 
 def check_name(name: str) -> str:
