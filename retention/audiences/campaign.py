@@ -41,7 +41,6 @@ from retention.metrics.ladder import SETTINGS_NAMESPACE as LADDER_NAMESPACE
 from retention.metrics.ladder import LadderThresholds
 from retention.models.base import ModelFitError
 from retention.models.churn import ValueSettings, customer_scores, default_margin, fit_churn_model
-from retention.models.portraits import PortraitError, customer_portraits
 from retention.store import Workspace, read_dataset
 
 DEFAULT_RULES = Rules(Segment())
@@ -74,6 +73,19 @@ def churn_scores(con: duckdb.DuckDBPyConnection, dataset_id: int, *,
     return customer_scores(model, value=ValueSettings(margin=margin))
 
 
+def _portrait_assignments(con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date,
+                          ladder: LadderThresholds) -> pd.DataFrame | None:
+    """The portraits' assignments drawn with the default settings; None when they cannot be
+    drawn."""
+    # imported here: scikit-learn costs every list without portraits seconds to load
+    from retention.models.portraits import PortraitError, customer_portraits
+
+    try:
+        return customer_portraits(con, dataset_id, as_of=as_of, thresholds=ladder).assignments
+    except PortraitError:
+        return None
+
+
 def audience_members(con: duckdb.DuckDBPyConnection, dataset_id: int, rules: Rules, *,
                      as_of: dt.date, scores: pd.DataFrame | None = None,
                      portraits: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -87,11 +99,7 @@ def audience_members(con: duckdb.DuckDBPyConnection, dataset_id: int, rules: Rul
     if scores is None and (segment.needs_model or segment.playbook == "win-back"):
         scores = churn_scores(con, dataset_id, as_of=as_of)
     if portraits is None and segment.portraits:
-        try:
-            portraits = customer_portraits(con, dataset_id, as_of=as_of,
-                                           thresholds=rules.ladder).assignments
-        except PortraitError:
-            portraits = None
+        portraits = _portrait_assignments(con, dataset_id, as_of=as_of, ladder=rules.ladder)
     base = customer_base(con, dataset_id, as_of=as_of, ladder=rules.ladder, abc=rules.abc,
                          top_share=rules.playbook.win_back_top_share, scores=scores,
                          portraits=portraits)
@@ -170,11 +178,7 @@ def audience_sizes(con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt
     scores = churn_scores(con, dataset_id, as_of=as_of) if needs_model else None
     portraits = None
     if any(s.portraits for s in segments.values()):
-        try:
-            portraits = customer_portraits(con, dataset_id, as_of=as_of,
-                                           thresholds=ladder).assignments
-        except PortraitError:
-            portraits = None
+        portraits = _portrait_assignments(con, dataset_id, as_of=as_of, ladder=ladder)
     base = customer_base(con, dataset_id, as_of=as_of, ladder=ladder, abc=settings.abc,
                          top_share=playbook.win_back_top_share, scores=scores,
                          portraits=portraits)
