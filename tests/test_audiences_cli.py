@@ -100,6 +100,11 @@ def test_mistakes_exit_with_a_sentence(tmp_path):
     channel = run("export", "--db", str(db), "--audience", "vip", "--channel", "fax",
                   "--out", str(tmp_path / "x.csv"))
     assert channel.returncode == 2
+    for wrong in (["--control", "1.5"], ["--control", "many"], ["--region", "Mars"]):
+        refused = run("export", "--db", str(db), "--audience", "vip", "--channel", "sms",
+                      "--out", str(tmp_path / "x.csv"), *wrong)
+        assert refused.returncode == 2, wrong
+    assert run("uplift", "--db", str(db), "--export", "1", "--window-days", "0").returncode == 2
     missing = run("uplift", "--db", str(db), "--export", "9")
     assert missing.returncode == 1
     assert "There is no export 9" in missing.stderr

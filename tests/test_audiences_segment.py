@@ -152,7 +152,7 @@ def test_birthday_takes_the_next_14_days_after_d_excluding_d(shop):
     con, dataset_id = shop
     found = members(con, dataset_id, Segment(playbook="birthday"))
     assert ids(found) == ["B1", "B14"]
-    assert found["reason"].tolist() == ["birthday in 1 days", "birthday in 14 days"]
+    assert found["reason"].tolist() == ["birthday tomorrow", "birthday in 14 days"]
     base = customer_base(con, dataset_id, as_of=D).set_index("customer_id")
     assert base.loc[["B15", "BD"], "days_to_birthday"].tolist() == [15, 365]
 

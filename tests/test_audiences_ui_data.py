@@ -50,7 +50,7 @@ def test_a_campaign_is_listed_recorded_and_read_out(ctx, workspace):
     listed = audiences.campaign(ctx, "Nudge", nudge, ExportOptions("email", control_share=0))
     assert (listed.customers, listed.excluded_no_contact, listed.exported) == (3, 1, 2)
     assert audiences.download(listed, "n.csv").startswith(b"\xef\xbb\xbf")
-    export_id = audiences.record(ctx, listed, nudge, "n.csv")
+    export_id = audiences.record(ctx, listed, audiences.rules(ctx, nudge), "n.csv")
     assert audiences.exports(ctx)["export_id"].tolist() == [export_id]
     add_orders(workspace, ctx.dataset.dataset_id, [("A", "2025-07-03", 15.0)])
     later = Context(workspace=workspace, dataset=workspace.dataset(ctx.dataset.dataset_id),
@@ -60,6 +60,12 @@ def test_a_campaign_is_listed_recorded_and_read_out(ctx, workspace):
                                            "revenue_per_customer": 7.5}
     assert audiences.readout(later, export_id + 5) == (
         f"There is no export {export_id + 5} of this dataset.")
+    # drawn again three days on (the nudge's days are 2025-05-04 … 2025-06-13): A has bought
+    # again, B's and C's only orders are now too old, E is in but has no valid address
+    relisted, used = audiences.again(later, export_id)
+    assert (relisted.customers, relisted.excluded_no_contact, relisted.exported) == (1, 1, 0)
+    assert used == audiences.rules(ctx, nudge)
+    assert audiences.record(later, relisted, used, "again.csv") == export_id + 1
 
 
 def test_saved_audiences_are_read_fresh_after_a_save(ctx):

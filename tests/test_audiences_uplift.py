@@ -152,6 +152,8 @@ def test_uplift_counts_orders_in_the_window_after_the_export(workspace, exported
     assert readout.revenue_difference.value == pytest.approx(120 / 7 - 10)
     assert (readout.window_start, readout.window_end) == (dt.date(2025, 7, 1),
                                                           dt.date(2025, 7, 30))
+    assert (readout.data_until, readout.window_complete) == (dt.date(2025, 7, 31), True)
+    assert not uplift(con, dataset_id, result.export_id, window_days=40).window_complete
     assert not readout.distinguishable
 
 

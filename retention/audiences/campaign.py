@@ -153,16 +153,22 @@ def export_audience(ws: Workspace, dataset_id: int, audience: str, options: Expo
     return _write_and_record(ws, dataset_id, campaign, rules, out)
 
 
-def reexport(ws: Workspace, dataset_id: int, export_id: int, out: Path, *,
-             as_of: dt.date) -> ExportResult:
-    """Export again what export ``export_id`` exported — the same definition, settings and
-    options (channel, control share, seed, phones) — from the data up to D; recorded as a new
-    export."""
-    con = ws.cursor()
+def list_again(con: duckdb.DuckDBPyConnection, dataset_id: int, export_id: int, *,
+               as_of: dt.date) -> tuple[CampaignList, Rules]:
+    """What export ``export_id`` exported — the same definition, settings and options
+    (channel, control share, seed, phones) — drawn again from the data up to D, with those
+    rules (to record it by)."""
     earlier = saved_export(con, dataset_id, export_id)
     campaign = build_list(con, dataset_id, earlier.audience, earlier.rules, earlier.options,
                           as_of=as_of)
-    return _write_and_record(ws, dataset_id, campaign, earlier.rules, out)
+    return campaign, earlier.rules
+
+
+def reexport(ws: Workspace, dataset_id: int, export_id: int, out: Path, *,
+             as_of: dt.date) -> ExportResult:
+    """:func:`list_again`, written to ``out`` and recorded as a new export."""
+    campaign, rules = list_again(ws.cursor(), dataset_id, export_id, as_of=as_of)
+    return _write_and_record(ws, dataset_id, campaign, rules, out)
 
 
 def audience_sizes(con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date,

@@ -12,14 +12,31 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from retention.audiences.contacts import CHANNELS, PHONE_FORMATS
-from retention.audiences.control import DEFAULT_CONTROL_SHARE
+from retention.audiences.contacts import CHANNELS, PHONE_FORMATS, check_region
+from retention.audiences.control import DEFAULT_CONTROL_SHARE, check_share
 from retention.audiences.export import DEFAULT_WINDOW_DAYS
 from retention.i18n import t
 from retention.metrics.headline import default_as_of
 from retention.store import Dataset, Workspace, open_workspace
 
 PrintJson = Callable[[dict[str, Any]], None]
+
+
+def _checked(check: Callable[[Any], Any], convert: Callable[[str], Any] = str,
+             ) -> Callable[[str], Any]:
+    """An argparse type: a value the check refuses is the command line's fault (exit 2)."""
+    def parse(text: str) -> Any:
+        try:
+            return check(convert(text))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+    return parse
+
+
+def _days(value: int) -> int:
+    if value < 1:
+        raise ValueError(t("The window must be at least 1 day, not {days}.", days=value))
+    return value
 
 
 def add_audience_command(commands: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -47,7 +64,8 @@ def add_audience_command(commands: argparse._SubParsersAction[argparse.ArgumentP
                         help="a playbook audience (win-back, second-purchase, vip, birthday, "
                              "referral-ask) or a saved one")
     export.add_argument("--channel", required=True, choices=CHANNELS)
-    export.add_argument("--control", type=float, default=DEFAULT_CONTROL_SHARE,
+    export.add_argument("--control", type=_checked(check_share, float),
+                        default=DEFAULT_CONTROL_SHARE,
                         help="share of each ladder step kept as the control group "
                              "(default 0.1)")
     export.add_argument("--seed", type=int, default=0, help="the control group's seed")
@@ -57,14 +75,15 @@ def add_audience_command(commands: argparse._SubParsersAction[argparse.ArgumentP
     export.add_argument("--phone-format", choices=PHONE_FORMATS, default="e164",
                         help="e164: +97688123456 (default); digits: 97688123456, for SMS "
                              "gateways that want no '+'")
-    export.add_argument("--region", help="country of phone numbers written without a country "
-                                         "code, e.g. RU, KZ, MN, AM, GE, UZ")
+    export.add_argument("--region", type=_checked(check_region),
+                        help="country of phone numbers written without a country code, e.g. "
+                             "RU, KZ, MN, AM, GE, UZ")
     export.set_defaults(run=lambda args: _export(args, print_json))
 
     uplift = actions.add_parser("uplift", parents=[common],
                                 help="treatment against control after an export")
     uplift.add_argument("--export", required=True, type=int, dest="export_id")
-    uplift.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS,
+    uplift.add_argument("--window-days", type=_checked(_days, int), default=DEFAULT_WINDOW_DAYS,
                         help="days after the export's as-of date (default 30)")
     uplift.set_defaults(run=lambda args: _uplift(args, print_json))
 

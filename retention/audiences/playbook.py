@@ -158,7 +158,9 @@ def playbook_reasons(name: str, members: pd.DataFrame, settings: PlaybookSetting
         step_reason = each(t("ladder step {step}"), step=members["step"])
         return cell_reason.where(in_cell, step_reason)
     if name == "birthday":
-        return each(t("birthday in {days} days"), days=members["days_to_birthday"])
+        later = each(t("birthday in {days} days"), days=members["days_to_birthday"])
+        tomorrow = (members["days_to_birthday"] == 1).to_numpy(dtype=bool)
+        return later.where(~tomorrow, t("birthday tomorrow"))
     if name == "referral-ask":
         return pd.Series(t("loyal, not yet an advocate"), index=members.index, dtype=object)
     raise ValueError(check_playbook(name))

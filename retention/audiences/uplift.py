@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -62,6 +62,13 @@ class Uplift:
     revenue_difference: Difference
     window_start: dt.date
     window_end: dt.date
+    data_until: dt.date | None = None
+
+    @property
+    def window_complete(self) -> bool:
+        """Whether the data reaches the window's last day (the readout of a window still
+        running counts only the orders loaded so far)."""
+        return self.data_until is not None and self.data_until >= self.window_end
 
     @property
     def distinguishable(self) -> bool:
@@ -185,4 +192,7 @@ def uplift(con: duckdb.DuckDBPyConnection, dataset_id: int, export_id: int, *,
            window_days: int = DEFAULT_WINDOW_DAYS) -> Uplift:
     """The readout of export ``export_id`` against the dataset's orders as they are now."""
     outcomes, start, end = export_outcomes(con, dataset_id, export_id, window_days=window_days)
-    return compare_groups(outcomes, window_start=start, window_end=end)
+    readout = compare_groups(outcomes, window_start=start, window_end=end)
+    last = con.execute("select max(date)::date from orders where dataset_id = ?",
+                       [dataset_id]).fetchall()
+    return replace(readout, data_until=last[0][0] if last else None)

@@ -29,6 +29,7 @@ import streamlit as st
 
 from retention.audiences import saved as store
 from retention.audiences.base import customer_base
+from retention.audiences.campaign import list_again
 from retention.audiences.control import baseline_rate
 from retention.audiences.export import (
     DEFAULT_WINDOW_DAYS,
@@ -111,12 +112,22 @@ def download(listed: CampaignList, file_name: str) -> bytes:
     return campaign_file(listed.rows, file_name)
 
 
-def record(ctx: Context, listed: CampaignList, segment: Segment, file_name: str) -> int:
+def record(ctx: Context, listed: CampaignList, used: Rules, file_name: str) -> int:
     """Record that ``listed`` was downloaded as ``file_name`` (members and groups included),
-    so its uplift can be read out later; returns the export id."""
+    with the rules it was drawn by (:func:`rules` for a new list, the second item of
+    :func:`again` for a re-export), so its uplift can be read out later; returns the export
+    id."""
     dataset_id, version = ctx.key[1], ctx.key[2]
-    return store.record_export(ctx.workspace.cursor(), dataset_id, version, listed,
-                               rules(ctx, segment), file_name)
+    return store.record_export(ctx.workspace.cursor(), dataset_id, version, listed, used,
+                               file_name)
+
+
+def again(ctx: Context, export_id: int) -> tuple[CampaignList, Rules] | str:
+    """Export ``export_id``'s list drawn again with its own rules and options from the data
+    as of the as-of date (``retention.audiences.campaign.list_again``), or the sentence saying
+    why it cannot be."""
+    assert ctx.as_of is not None
+    return _again(*ctx.key, export_id, ctx.as_of)
 
 
 def saved_audiences(ctx: Context) -> dict[str, Segment]:
@@ -217,6 +228,15 @@ def _campaign(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                window_days=DEFAULT_WINDOW_DAYS)
     return campaign_list(chosen, audience, from_key(ExportOptions, options), as_of=as_of,
                          baseline_rate=rate)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _again(workspace: str, dataset_id: int, version: int, export_id: int,
+           as_of: dt.date) -> tuple[CampaignList, Rules] | str:
+    try:
+        return run(workspace, dataset_id, version, list_again, export_id, as_of=as_of)
+    except (store.ExportNotFound, ValueError) as exc:
+        return str(exc)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
