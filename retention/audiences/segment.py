@@ -8,7 +8,9 @@ AND; a condition left empty selects everyone. Ranges include both ends. The cond
 * ``steps``: ladder steps (``vocabulary.STEPS``); ``dropped_start`` / ``dropped_end``: movers,
   customers whose ladder step on ``dropped_end`` is lower than on ``dropped_start``
   (:func:`retention.metrics.ladder.migration_customers`, direction "down");
-* ``cells``: ABC/XYZ cells ("AX" …); ``portraits``: portrait numbers;
+* ``cells``: ABC/XYZ cells ("AX" …); ``portraits``: portrait numbers, as the portraits
+  page numbers them (1 = the largest) — a number names whichever portrait holds it when the
+  portraits are drawn again, so a saved segment on portraits follows the portraits' settings;
 * ``risk_groups``: churn-risk group keys; ``p_alive_min`` / ``p_alive_max``;
 * ``recency_min`` / ``recency_max`` (days since the last order), ``orders_min`` /
   ``orders_max`` (frequency), ``revenue_min`` / ``revenue_max`` (net revenue to date);
