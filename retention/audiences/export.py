@@ -119,12 +119,20 @@ def campaign_list(members: pd.DataFrame, audience: str, options: ExportOptions, 
     difference starts from (:func:`retention.audiences.control.baseline_rate`; None: 0)."""
     consent = members[CONSENT_COLUMN[options.channel]].astype("boolean").fillna(False)
     consenting = members[consent.to_numpy(dtype=bool)]
-    emails = pd.Series([valid_email(v) for v in consenting["email"]], index=consenting.index,
-                       dtype=object)
-    phones = pd.Series([e164(v, options.default_region) for v in consenting["phone"]],
-                       index=consenting.index, dtype=object)
-    own = emails if options.channel == "email" else phones
+
+    def checked(rows: pd.DataFrame, channel: str) -> pd.Series:
+        if channel == "email":
+            found = [valid_email(v) for v in rows["email"]]
+        else:
+            found = [e164(v, options.default_region) for v in rows["phone"]]
+        return pd.Series(found, index=rows.index, dtype=object)
+
+    # the channel's own contact decides; the other one is checked only for who stays (parsing
+    # a phone is the slowest step of a list)
+    own = checked(consenting, options.channel)
     reachable = consenting[own.notna().to_numpy()]
+    other = checked(reachable, "sms" if options.channel == "email" else "email")
+    emails, phones = (own, other) if options.channel == "email" else (other, own)
     groups = assign_groups(reachable[["customer_id", "step"]], options.control_share,
                            options.seed)
     rows = pd.DataFrame({
