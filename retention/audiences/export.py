@@ -26,14 +26,14 @@ import pandas as pd
 
 from retention.audiences.contacts import (
     CONSENT_COLUMN,
+    CONTACT_COLUMN,
     Channel,
     PhoneFormat,
     check_channel,
     check_phone_format,
     check_region,
-    e164,
+    contacts,
     formatted_phone,
-    valid_email,
 )
 from retention.audiences.control import (
     DEFAULT_CONTROL_SHARE,
@@ -120,11 +120,8 @@ def campaign_list(members: pd.DataFrame, audience: str, options: ExportOptions, 
     consent = members[CONSENT_COLUMN[options.channel]].astype("boolean").fillna(False)
     consenting = members[consent.to_numpy(dtype=bool)]
 
-    def checked(rows: pd.DataFrame, channel: str) -> pd.Series:
-        if channel == "email":
-            found = [valid_email(v) for v in rows["email"]]
-        else:
-            found = [e164(v, options.default_region) for v in rows["phone"]]
+    def checked(rows: pd.DataFrame, channel: Channel) -> pd.Series:
+        found = contacts(rows[CONTACT_COLUMN[channel]], channel, options.default_region)
         return pd.Series(found, index=rows.index, dtype=object)
 
     # the channel's own contact decides; the other one is checked only for who stays (parsing
