@@ -185,7 +185,7 @@ def _base(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder:
               churn_data._scored_customers(workspace, dataset_id, version, as_of, value))
     assignments = None
     if drawn is not None:
-        portraits = portraits_data._fitted_portraits(*drawn)  # type: ignore[arg-type]
+        portraits = portraits_data._fitted_portraits(*drawn)
         assignments = None if isinstance(portraits, str) else portraits.assignments
     return run(workspace, dataset_id, version, customer_base, as_of=as_of,
                ladder=from_key(LadderThresholds, ladder), abc=from_key(AbcXyzSettings, abc),
