@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from retention.audiences.command import add_audience_command
 from retention.i18n import t
 from retention.import_folder import import_dir
 from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, load_file
@@ -143,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
     loyalty.add_argument("--months", type=int, help="projection horizon (default 24)")
     loyalty.set_defaults(run=_loyalty)
     _admin_commands(commands)
+    add_audience_command(commands, _print_json)
     return parser
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -65,17 +65,21 @@ def _neutralise_column(column: pd.Series) -> pd.Series:
     return neutralised
 
 
-def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+def neutralise_formulas(df: pd.DataFrame, verbatim: Collection[str] = ()) -> pd.DataFrame:
     """A copy of ``df`` in which text cells and headers that a spreadsheet would run as a
     formula start with an apostrophe.
 
     In: any DataFrame. Out: same shape, dtypes and index; only text cells starting with one of
     :data:`FORMULA_PREFIXES` change (``"=SUM(A1)"`` -> ``"'=SUM(A1)"``). Numeric, boolean and
     date columns, and non-text values inside object columns, are untouched. Categorical
-    columns come back as object columns.
+    columns come back as object columns. ``verbatim`` names columns whose cells the caller has
+    validated and that import tools need as they are (E.164 phones, ``+`` and digits only):
+    their cells are left alone, their headers are not.
     """
     out = df.copy()
     for position in range(out.shape[1]):
+        if out.columns[position] in verbatim:
+            continue
         # pandas-stubs leaves Series out of isetitem's value types; pandas takes one
         out.isetitem(position, _neutralise_column(out.iloc[:, position]))  # type: ignore[arg-type]
     if isinstance(out.columns, pd.MultiIndex):
@@ -268,7 +272,8 @@ def _fixed_decimals(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(df: pd.DataFrame, sep: str = ",", spec: TableSpec | None = None) -> bytes:
+def to_csv_bytes(df: pd.DataFrame, sep: str = ",", spec: TableSpec | None = None,
+                 verbatim: Collection[str] = ()) -> bytes:
     """``df`` as a neutralised CSV file: UTF-8 with a byte-order mark, CRLF line ends.
 
     With a ``spec``, the file holds the table as the page shows it (:meth:`TableSpec.exported`:
@@ -278,10 +283,11 @@ def to_csv_bytes(df: pd.DataFrame, sep: str = ",", spec: TableSpec | None = None
 
     The BOM makes Excel read Cyrillic and other non-Latin text correctly instead of guessing a
     legacy code page. Excel in a Russian locale expects ``;`` as the separator; pass
-    ``sep=";"`` for files meant for it.
+    ``sep=";"`` for files meant for it. ``verbatim``: as for :func:`neutralise_formulas`
+    (without a ``spec``).
     """
     if spec is None:
-        frame = neutralise_formulas(df)
+        frame = neutralise_formulas(df, verbatim)
     else:
         # Neutralised before the numbers become text, so "-5.00" is not taken for a formula.
         frame = _fixed_decimals(neutralise_formulas(spec.exported(df)), spec)
@@ -307,7 +313,7 @@ def _without_timezones(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data",
-                  spec: TableSpec | None = None) -> bytes:
+                  spec: TableSpec | None = None, verbatim: Collection[str] = ()) -> bytes:
     """``df`` as a neutralised Excel workbook with one sheet and a header row.
 
     With a ``spec``, the sheet holds :meth:`TableSpec.exported` — the page's titles and
@@ -320,6 +326,8 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data",
     as an empty cell, infinity as the text ``inf``, time-zone-aware timestamps as their local
     wall-clock time. ``sheet_name`` is cleaned of the characters Excel forbids and cut to 31
     characters. Excel holds at most 1,048,576 rows; pandas raises a ValueError beyond that.
+    ``verbatim``: as for :func:`neutralise_formulas` (without a ``spec``); their text stays
+    text cells (``strings_to_numbers`` is off), so ``+97688123456`` is never a number.
     """
     frame = df if spec is None else spec.exported(df)
     buffer = io.BytesIO()
@@ -328,7 +336,8 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "data",
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options},
                         date_format=_XLSX_DATE_FORMATS["date"],
                         datetime_format=_XLSX_DATE_FORMATS["datetime"]) as writer:
-        _without_timezones(neutralise_formulas(frame)).to_excel(
+        kept = verbatim if spec is None else ()
+        _without_timezones(neutralise_formulas(frame, kept)).to_excel(
             writer, sheet_name=name, index=False
         )
         if spec is not None:

@@ -45,7 +45,7 @@ import pandas as pd
 from retention.i18n import t
 
 DEFAULT_WORKSPACE = Path("data") / "workspace.duckdb"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Transaction roles (DESIGN §3) in the column order of the canonical table.
 TRANSACTION_ROLES = (
@@ -70,6 +70,10 @@ _ORDERS_FROM_TRANSACTIONS = """
 
 # Tables whose rows belong to one dataset (all carry dataset_id).
 DATA_TABLES = ("transactions", "orders", "customers", "rejects", "loads", "settings")
+# Saved audiences and their exports (retention.audiences, DESIGN §8), also per dataset (all carry
+# dataset_id). Not in DATA_TABLES: a load that replaces the rows keeps them, so an export made
+# before it can be read out against the new data; deleting the dataset deletes them.
+AUDIENCE_TABLES = ("audiences", "audience_exports", "audience_export_members")
 
 _SCHEMA = [
     """
@@ -164,6 +168,50 @@ _SCHEMA = [
         namespace text not null,
         value text not null,
         primary key (dataset_id, namespace)
+    )
+    """,
+    """
+    create sequence if not exists audience_ids start 1
+    """,
+    """
+    create table if not exists audiences (
+        audience_id integer primary key default nextval('audience_ids'),
+        dataset_id integer not null,
+        name text not null,
+        definition text not null,
+        created_at timestamp not null default current_timestamp,
+        updated_at timestamp not null default current_timestamp,
+        unique (dataset_id, name)
+    )
+    """,
+    """
+    create sequence if not exists audience_export_ids start 1
+    """,
+    """
+    create table if not exists audience_exports (
+        export_id integer primary key default nextval('audience_export_ids'),
+        dataset_id integer not null,
+        audience text not null,
+        definition text not null,
+        options text not null,
+        dataset_version integer not null,
+        as_of date not null,
+        exported_at timestamp not null default current_timestamp,
+        file_name text,
+        customers bigint not null,
+        exported bigint not null,
+        excluded_no_consent bigint not null,
+        excluded_no_contact bigint not null,
+        control bigint not null,
+        treatment bigint not null
+    )
+    """,
+    """
+    create table if not exists audience_export_members (
+        export_id integer not null,
+        dataset_id integer not null,
+        customer_id text not null,
+        "group" text not null
     )
     """,
     """
@@ -299,6 +347,7 @@ class Workspace:
             # version 3 keeps names for campaign exports (DESIGN §8)
             con.execute("alter table customers add column if not exists first_name text")
             con.execute("alter table customers add column if not exists last_name text")
+        # version 4 added the audience tables: the create statements above made them
         con.execute(
             "insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
@@ -370,7 +419,7 @@ class Workspace:
         con = self.cursor()
         con.execute("begin")
         try:
-            for table in DATA_TABLES + ("datasets",):
+            for table in DATA_TABLES + AUDIENCE_TABLES + ("datasets",):
                 # table names come from the fixed tuple above, never from input
                 con.execute(f"delete from {table} where dataset_id = ?", [dataset_id])
             con.execute("commit")

@@ -47,4 +47,4 @@ def test_a_workspace_of_schema_version_2_gains_the_name_columns(tmp_path):
     ).fetchall() == [("a", "Gyumri", None, None)]
     assert ws.cursor().execute(
         "select value from meta where key = 'schema_version'"
-    ).fetchall() == [("3",)]
+    ).fetchall() == [("4",)]
