@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from retention import benchmark
 from retention.i18n import t
 from retention.import_folder import import_dir
 from retention.ingest import DATE_FORMATS, ENCODINGS, IngestError, ReadOptions, load_file
@@ -133,6 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     loyalty.add_argument("--months", type=int, help="projection horizon (default 24)")
     loyalty.set_defaults(run=_loyalty)
     _admin_commands(commands)
+    benchmark.add_parser(commands)
     return parser
 
 
