@@ -52,6 +52,11 @@ ID_ROLES = ("customer_id", "order_id")
 PAGE_MODULE = "retention.ui.first_views"
 
 
+class BenchmarkError(ValueError):
+    """A measurement could not be made; the message says which and why (the command line
+    prints it as its one sentence)."""
+
+
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The ``bench`` subcommand of ``python -m retention``."""
     bench = commands.add_parser("bench", help="measure load, pages, fits and summary at scale",
@@ -190,6 +195,10 @@ def bare_read(file: Path, database: Path, id_columns: Sequence[str]) -> float:
                     {"file": str(file), "types": {name: "VARCHAR" for name in id_columns}})
         con.execute("checkpoint")
         return time.perf_counter() - started
+    except duckdb.Error as exc:
+        reason = str(exc).splitlines()[0]
+        raise BenchmarkError(f"DuckDB alone cannot read {file} as CSV ({reason}); the bench "
+                             "compares the load with that read, so give it a CSV file.") from exc
     finally:
         con.close()
 
@@ -277,8 +286,8 @@ runpy.run_module(module, run_name="__main__", alter_sys=True)
 
 def run_child(module: str, *arguments: str) -> tuple[float, float, str]:
     """``python -m module arguments…`` from the project's folder; returns (seconds, peak
-    resident MB of the child, its stdout). Raises RuntimeError with the child's last error
-    line when it fails."""
+    resident MB of the child, its stdout). Raises :class:`BenchmarkError` with the child's
+    last error line when it fails."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
     with tempfile.TemporaryDirectory(prefix="retention-bench-child-") as folder:
@@ -291,7 +300,7 @@ def run_child(module: str, *arguments: str) -> tuple[float, float, str]:
             seconds = time.perf_counter() - started
         if finished.returncode != 0:
             lines = err.read_text().strip().splitlines() or ["(no message)"]
-            raise RuntimeError(f"{module} {' '.join(arguments)} failed: {lines[-1]}")
+            raise BenchmarkError(f"{module} {' '.join(arguments)} failed: {lines[-1]}")
         return seconds, int(peak.read_text()) / 1024, out.read_text()
 
 
@@ -323,4 +332,4 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["add_parser", "machine_info", "render", "run_bench", "run_child"]
+__all__ = ["BenchmarkError", "add_parser", "machine_info", "render", "run_bench", "run_child"]
