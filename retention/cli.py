@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from retention import benchmark
 from retention.audiences.command import add_audience_command
 from retention.i18n import t
 from retention.import_folder import import_dir
@@ -145,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     loyalty.set_defaults(run=_loyalty)
     _admin_commands(commands)
     add_audience_command(commands, _print_json)
+    benchmark.add_parser(commands)
     return parser
 
 

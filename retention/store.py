@@ -286,9 +286,72 @@ _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (
 _MOTHERDUCK_PREFIXES = ("md:", "motherduck:")
 
 
+# DuckDB's resource settings a server's operator may set (issue 16), by environment variable.
+# Sizes are DuckDB's: a number and KB, MB, GB, TB (powers of 1000) or KiB … TiB (of 1024).
+DUCKDB_SETTINGS = {
+    "RETENTION_DUCKDB_MEMORY_LIMIT": "memory_limit",
+    "RETENTION_DUCKDB_THREADS": "threads",
+    "RETENTION_DUCKDB_TEMP_DIRECTORY": "temp_directory",
+    "RETENTION_DUCKDB_MAX_TEMP_DIRECTORY_SIZE": "max_temp_directory_size",
+}
+_SIZE = re.compile(r"[0-9]+(\.[0-9]+)?\s*([KMGT]i?B)", re.IGNORECASE)
+_PERCENT = re.compile(r"[0-9]+(\.[0-9]+)?\s*%")
+_WHOLE = re.compile(r"[0-9]+")
+
+
+class DuckDBSettingError(ValueError):
+    """A value of a :data:`DUCKDB_SETTINGS` variable that DuckDB would not take; the message
+    names the variable and says what is expected. Opening a workspace turns it into
+    :class:`WorkspaceUnavailable`, so the app's frame and the command line show the sentence
+    rather than a traceback."""
+
+
+def duckdb_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """DuckDB's ``config`` for every workspace connection, from the :data:`DUCKDB_SETTINGS`
+    variables of ``environ`` (default: the process's environment); unset or empty ones are
+    left to DuckDB's defaults. The values go to DuckDB as configuration, never into SQL.
+    Raises :class:`DuckDBSettingError` for a value DuckDB would not take."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for variable, setting in DUCKDB_SETTINGS.items():
+        value = environ.get(variable, "").strip()
+        if value:
+            config[setting] = _duckdb_setting(variable, setting, value)
+    return config
+
+
+def _duckdb_setting(variable: str, setting: str, value: str) -> Any:
+    if setting == "threads":
+        if not _WHOLE.fullmatch(value) or int(value) < 1:
+            raise DuckDBSettingError(t(
+                "{variable} must be a whole number of threads, at least 1 (e.g. 4), not "
+                "{value!r}.", variable=variable, value=value))
+        return int(value)
+    if setting == "temp_directory":
+        folder = Path(value).expanduser()
+        if folder.exists() and not folder.is_dir():
+            raise DuckDBSettingError(t(
+                "{variable} must name a folder for DuckDB's temporary files, but {value!r} is "
+                "a file.", variable=variable, value=value))
+        return str(folder)
+    if _SIZE.fullmatch(value):
+        return value
+    if setting == "memory_limit":
+        # a share of the machine's memory is DuckDB's other way to give the limit
+        if _PERCENT.fullmatch(value):
+            return value
+        raise DuckDBSettingError(t(
+            "{variable} must be a size such as 4GB, 512MB or 2GiB, or a share of the memory "
+            "such as 80%, not {value!r}.", variable=variable, value=value))
+    raise DuckDBSettingError(t(
+        "{variable} must be a size such as 4GB, 512MB or 2GiB, not {value!r}.",
+        variable=variable, value=value))
+
+
 def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    """``duckdb.connect`` with a sentence for the two ways a workspace cannot be opened that a
-    user can do something about: a MotherDuck name, and a file another process holds."""
+    """``duckdb.connect`` with the :data:`DUCKDB_SETTINGS`, and a sentence for the ways
+    a workspace cannot be opened that a user can do something about: a MotherDuck name, a bad
+    setting, and a file another process holds."""
     if path.lower().startswith(_MOTHERDUCK_PREFIXES):
         raise WorkspaceUnavailable(
             t("MotherDuck does not support DuckDB 2.0 yet, so the workspace {path} cannot be "
@@ -296,7 +359,13 @@ def _connect(path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
             path,
         )
     try:
-        return duckdb.connect(path, read_only=read_only)
+        config = duckdb_config()
+    except DuckDBSettingError as exc:
+        raise WorkspaceUnavailable(
+            t("The workspace {path} cannot be opened: {reason}", path=path, reason=exc), path
+        ) from exc
+    try:
+        return duckdb.connect(path, read_only=read_only, config=config)
     except duckdb.IOException as exc:
         message = str(exc)
         if not _LOCK_ERROR.search(message):

@@ -205,7 +205,7 @@ def test_the_page_template_compiles_and_is_never_run_or_imported():
     # running it by mistake fails at its first import instead of drawing half a page
     assert importlib.util.find_spec("retention.ui.example_page") is None
     sources = [PROJECT_ROOT / "app.py", *PACKAGE.rglob("*.py"), *VIEWS.glob("*.py"),
-               *(PROJECT_ROOT / "tests").rglob("*.py"), *(PROJECT_ROOT / "bench").glob("*.py")]
+               *(PROJECT_ROOT / "tests").rglob("*.py")]
     assert [_relative(path) for path in sources
             if path not in (TEMPLATE, Path(__file__)) and _names_the_template(path)] == []
     assert "views/_template.py" in (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
