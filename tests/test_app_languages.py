@@ -17,7 +17,10 @@ from tests.test_app_churn import CDNOW
 from tests.test_catalogues import INCOMPLETE
 
 PAGES = ["views/home.py", "views/ladder.py", "views/ltv.py", "views/abc_xyz.py",
-         "views/portraits.py", "views/churn.py", "views/loyalty.py", "views/data.py"]
+         "views/portraits.py", "views/churn.py", "views/loyalty.py", "views/audiences.py",
+         "views/data.py"]
+# Pages whose messages the Russian catalogue does not hold yet (issue 15's note says which).
+UNTRANSLATED_IN_RUSSIAN: set[str] = {"views/audiences.py"}
 
 # A Russian catalogue of a few messages: the page title, a sidebar label, and a word the
 # domain writes into a cached result (the churn page's risk groups).
@@ -143,9 +146,11 @@ def english_sentences(texts: list[str]) -> list[str]:
     return found
 
 
-@pytest.mark.xfail("ru" in INCOMPLETE, reason="the Russian catalogue is not complete yet",
-                   strict=True)
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [
+    pytest.param(page, marks=pytest.mark.xfail(
+        "ru" in INCOMPLETE and page in UNTRANSLATED_IN_RUSSIAN, strict=True,
+        reason="the Russian catalogue does not hold this page's messages yet"))
+    for page in PAGES])
 def test_a_russian_page_holds_no_english_sentence(app_test, tiny, page):
     at = opened(app_test, page, {"lang": "ru"})
     assert not at.exception

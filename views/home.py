@@ -5,4 +5,5 @@ from retention.ui import home_page, page
 
 ctx = page.start(t("Customer retention"), home_page.empty_state)
 home_page.headline(ctx)
+home_page.worth_acting_on(ctx)
 home_page.links()

@@ -181,3 +181,14 @@ def customer_base(
                         "top_revenue": "bool", "median_gap_days": "Float64",
                         "days_to_birthday": "Int64", "email_opt_in": "boolean",
                         "sms_opt_in": "boolean"})[list(BASE_COLUMNS)]
+
+
+# The base's text columns a segment can pick values of (Segment's cities, channels, categories).
+CHOICE_COLUMNS = {"cities": "city", "channels": "channel", "categories": "top_category"}
+
+
+def base_choices(base: pd.DataFrame) -> dict[str, list[str]]:
+    """The values the builder offers for each of :data:`CHOICE_COLUMNS`: the distinct
+    non-empty values in ``base``, sorted."""
+    return {name: sorted({str(v) for v in base[column].dropna() if str(v).strip()})
+            for name, column in CHOICE_COLUMNS.items()}

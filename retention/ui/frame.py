@@ -27,6 +27,7 @@ from retention.i18n import (
     DEFAULT_LANGUAGE,
     LANGUAGE_NAMES,
     LANGUAGES,
+    N_,
     current_language,
     language_or_none,
     set_language,
@@ -369,14 +370,15 @@ def sign_in_page() -> None:
 # benchmark (retention.ui.first_views) must list the same pages the menu shows.
 NAVIGATION = (
     # the order a marketer reads in: who they are, who stays, who pays, who to call
-    (HOME_PAGE, "Home", ":material/home:"),
-    ("views/ladder.py", "Loyalty ladder", ":material/stairs:"),
-    ("views/ltv.py", "Retention & LTV", ":material/savings:"),
-    ("views/abc_xyz.py", "ABC/XYZ", ":material/grid_view:"),
-    ("views/portraits.py", "Portraits", ":material/groups:"),
-    ("views/churn.py", "Churn risk", ":material/trending_down:"),
-    ("views/loyalty.py", "Loyalty programme", ":material/loyalty:"),
-    (DATA_PAGE, "Data", ":material/upload_file:"),
+    (HOME_PAGE, N_("Home"), ":material/home:"),
+    ("views/ladder.py", N_("Loyalty ladder"), ":material/stairs:"),
+    ("views/ltv.py", N_("Retention & LTV"), ":material/savings:"),
+    ("views/abc_xyz.py", N_("ABC/XYZ"), ":material/grid_view:"),
+    ("views/portraits.py", N_("Portraits"), ":material/groups:"),
+    ("views/churn.py", N_("Churn risk"), ":material/trending_down:"),
+    ("views/loyalty.py", N_("Loyalty programme"), ":material/loyalty:"),
+    ("views/audiences.py", N_("Audiences"), ":material/campaign:"),
+    (DATA_PAGE, N_("Data"), ":material/upload_file:"),
 )
 
 

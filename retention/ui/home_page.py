@@ -14,6 +14,8 @@ from retention.ui.frame import DATA_PAGE
 from retention.ui.text import format_day, md_escape
 from retention.ui.widgets import money_metric
 
+AUDIENCES_PAGE = "views/audiences.py"
+
 
 def headline(ctx: Context) -> None:
     """Metrics for the active dataset up to the as-of date. Needs ``ctx.dataset``."""
@@ -76,6 +78,23 @@ def headline(ctx: Context) -> None:
         currency_label(ctx.currency, lang) if ctx.currency else t("Not set"), border=True,
         help=t("Money on every page is shown in this currency. Change it on the Data page."),
     )
+
+
+def worth_acting_on(ctx: Context) -> None:
+    """The three playbook audiences most worth acting on this week (by expected value), each
+    one click from the Audiences page with it opened, ready to export."""
+    from retention.ui import audiences_page  # the page's own cards, not a second copy
+
+    picks = audiences_page.worth_acting_on(ctx)
+    if not picks:
+        return
+    st.subheader(t("Worth acting on this week"))
+    columns = st.columns(len(picks))
+    for place, (name, summary) in zip(columns, picks, strict=True):
+        audiences_page.audience_card(ctx, place, name, summary)
+        with place:
+            st.page_link(AUDIENCES_PAGE, label=t("Open and export"), icon=":material/campaign:",
+                         query_params={audiences_page.AUDIENCE_PARAM: name})
 
 
 def links() -> None:

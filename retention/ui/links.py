@@ -33,7 +33,7 @@ WINDOW_PARAM = "window"
 # Every name the frame and the pages keep in a link (besides ``ws`` and the loyalty page's
 # programme): a sign-in through a provider carries exactly these back (``return_link``).
 VIEW_PARAMETERS = frozenset({DATASET_PARAM, AS_OF_PARAM, WINDOW_PARAM, "lang", "tab", "cell",
-                             "group", "from", "to"})
+                             "group", "from", "to", "audience"})
 # The parameter names a session has followed already (a set, in session state).
 FOLLOWED_KEY = "_link_params_followed"
 # Longer values are not ids, dates or codes: they are ignored as if absent.
@@ -91,6 +91,14 @@ def follow_choice(name: str, key: str, choices: Mapping[str, object]) -> None:
     st.warning(t("The link's {name} ({value}) is not one this page offers here, so the page "
                  "shows its own choice instead.", name=md_escape(name), value=md_escape(value)),
                icon=":material/link_off:")
+
+
+def rearm(name: str) -> None:
+    """Follow ``name`` again when an address next carries it: a page that offers its own
+    links to another page's choice (Home's audience cards) calls this, so each click on one
+    is followed, not only the session's first."""
+    followed: set[str] = st.session_state.setdefault(FOLLOWED_KEY, set())
+    followed.discard(name)
 
 
 def code_of(choices: Mapping[str, object], chosen: object) -> str | None:

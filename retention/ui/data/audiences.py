@@ -28,7 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from retention.audiences import saved as store
-from retention.audiences.base import customer_base
+from retention.audiences.base import base_choices, customer_base
 from retention.audiences.campaign import list_again
 from retention.audiences.control import baseline_rate
 from retention.audiences.export import (
@@ -85,6 +85,11 @@ def base(ctx: Context, *, with_portraits: bool = False) -> pd.DataFrame:
     sessions, never to be modified. ``with_portraits`` draws the portraits (as the portraits
     page does) so segments can use them."""
     return _base(*_base_key(ctx, with_portraits))
+
+
+def choices(ctx: Context) -> dict[str, list[str]]:
+    """The cities, channels and top categories the builder offers (the base's values)."""
+    return _choices(*_base_key(ctx, False))
 
 
 def summary(ctx: Context, segment: Segment, *, with_portraits: bool = False) -> SegmentSummary:
@@ -190,6 +195,14 @@ def _base(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder:
     return run(workspace, dataset_id, version, customer_base, as_of=as_of,
                ladder=from_key(LadderThresholds, ladder), abc=from_key(AbcXyzSettings, abc),
                top_share=top_share, scores=scores, portraits=assignments)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _choices(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder: SettingsKey,
+             abc: SettingsKey, top_share: float, value: SettingsKey | None,
+             drawn: tuple[object, ...] | None) -> dict[str, list[str]]:
+    return base_choices(_base(workspace, dataset_id, version, as_of, ladder, abc, top_share,
+                              value, drawn))
 
 
 def _select(con: duckdb.DuckDBPyConnection, dataset_id: int, frame: pd.DataFrame,
