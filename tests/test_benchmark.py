@@ -40,7 +40,7 @@ def test_every_page_of_the_menu_has_a_first_view_and_nothing_else_does():
     titles = [title for _, title, _ in NAVIGATION]
     assert page_titles() == titles
     assert list(FIRST_VIEWS) == titles
-    assert len(titles) == 8 and titles[0] == "Home" and titles[-1] == "Data"
+    assert len(titles) == 9 and titles[0] == "Home" and titles[-1] == "Data"
 
 
 def test_the_report_has_every_field_and_one_entry_per_page(tiny_run):

@@ -31,7 +31,16 @@ from retention.loyalty.simulation import from_replay
 from retention.metrics.ladder import default_migration_start
 from retention.store import open_workspace
 from retention.ui.context import DEFAULT_WINDOW_DAYS, Context
-from retention.ui.data import abc_xyz, churn, headline, ladder, loyalty, ltv, portraits
+from retention.ui.data import (
+    abc_xyz,
+    audiences,
+    churn,
+    headline,
+    ladder,
+    loyalty,
+    ltv,
+    portraits,
+)
 from retention.ui.data import frame as frame_data
 
 
@@ -88,6 +97,18 @@ def _loyalty(ctx: Context) -> None:
         from_replay(measured, programme, replay)
 
 
+def _audiences(ctx: Context) -> None:
+    # a first visit: the five playbook cards, then the builder on every buyer and its export
+    from retention.audiences.playbook import PLAYBOOK
+    from retention.audiences.segment import Segment
+
+    for name in PLAYBOOK:
+        audiences.summary(ctx, Segment(playbook=name))
+    audiences.choices(ctx)
+    audiences.summary(ctx, Segment())
+    audiences.members(ctx, Segment())
+
+
 def _data(ctx: Context) -> None:
     # the upload widget reads nothing; the datasets table lists the workspace's datasets
     ctx.workspace.datasets()
@@ -102,6 +123,7 @@ FIRST_VIEWS: dict[str, Callable[[Context], None]] = {
     "Portraits": _portraits,
     "Churn risk": _churn,
     "Loyalty programme": _loyalty,
+    "Audiences": _audiences,
     "Data": _data,
 }
 

@@ -111,6 +111,10 @@ def links() -> None:
          ":material/groups:"),
         ("views/churn.py", t("Who is slipping away, and what each customer may be worth"),
          ":material/trending_down:"),
+        ("views/loyalty.py", t("Preview a loyalty programme on your own customers"),
+         ":material/loyalty:"),
+        (AUDIENCES_PAGE, t("Who to contact this week, as a list your email or SMS tool takes"),
+         ":material/campaign:"),
         (DATA_PAGE, t("Load another file or manage datasets"), ":material/upload_file:"),
     ):
         st.page_link(path, label=label, icon=icon)
