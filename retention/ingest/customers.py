@@ -38,6 +38,7 @@ from retention.ingest.errors import IngestError
 from retention.ingest.loader import (
     Progress,
     _stage,
+    complete_mapping,
     detect_options,
     load_key,
     prepare,
@@ -219,19 +220,7 @@ def resolve_customer_mapping(headers: list[str], given: dict[str, str]) -> dict[
             t("A customer file has no role {roles}. Its roles are: {all}.",
               roles=", ".join(repr(r) for r in unknown), all=", ".join(CUSTOMER_FILE_ROLES))
         )
-    for role, header in given.items():
-        if header and header not in headers:
-            raise IngestError(
-                t("The mapping names a column {header!r} for {role}, but the file has no such "
-                  "column. Its columns are: {headers}.", header=header, role=role,
-                  headers=", ".join(repr(h) for h in headers))
-            )
-    chosen = {r: h for r, h in given.items() if h}
-    taken = set(chosen.values())
-    for role, header in customer_auto_map(headers).items():
-        if role not in given and header not in taken:
-            chosen[role] = header
-            taken.add(header)
+    chosen = complete_mapping(headers, given, customer_auto_map(headers))
     shown = ", ".join(repr(h) for h in headers) or t("none")
     if "customer_id" not in chosen:
         raise IngestError(

@@ -408,14 +408,12 @@ def _dataset_row(ws: Workspace, name: str) -> Dataset | None:
     return None if row is None else ws.dataset(int(row[0]))
 
 
-def _resolve_mapping(headers: list[str], given: dict[str, str]) -> dict[str, str]:
-    """{role: header}: the user's choices, then obvious headers for the roles left open."""
-    unknown_roles = [r for r in given if r not in ROLE_BY_NAME]
-    if unknown_roles:
-        raise IngestError(
-            t("Unknown role(s) {roles}. Roles are: {all}.", roles=", ".join(unknown_roles),
-              all=", ".join(r.name for r in ROLES))
-        )
+def complete_mapping(headers: list[str], given: dict[str, str],
+                     automatic: dict[str, str]) -> dict[str, str]:
+    """{role: header}: the user's choices (an empty header leaves a role out), each checked
+    against the file's headers, then ``automatic``'s header for every role the user did not
+    name, unless the user gave that header to another role. Purchase and customer files
+    share it; each checks its own role names first."""
     for role, header in given.items():
         if header and header not in headers:
             raise IngestError(
@@ -425,10 +423,22 @@ def _resolve_mapping(headers: list[str], given: dict[str, str]) -> dict[str, str
             )
     chosen = {r: h for r, h in given.items() if h}
     taken = set(chosen.values())
-    for role, header in auto_map(headers).items():
-        if role not in chosen and header not in taken and role not in given:
+    for role, header in automatic.items():
+        if role not in given and header not in taken:
             chosen[role] = header
             taken.add(header)
+    return chosen
+
+
+def _resolve_mapping(headers: list[str], given: dict[str, str]) -> dict[str, str]:
+    """{role: header}: the user's choices, then obvious headers for the roles left open."""
+    unknown_roles = [r for r in given if r not in ROLE_BY_NAME]
+    if unknown_roles:
+        raise IngestError(
+            t("Unknown role(s) {roles}. Roles are: {all}.", roles=", ".join(unknown_roles),
+              all=", ".join(r.name for r in ROLES))
+        )
+    chosen = complete_mapping(headers, given, auto_map(headers))
     missing = missing_required(chosen)
     if missing:
         raise IngestError(describe_missing(missing, headers))
