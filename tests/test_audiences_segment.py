@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from audience_helpers import make_dataset
 
-from retention.audiences.base import customer_base
+from retention.audiences.base import base_choices, customer_base
 from retention.audiences.playbook import PlaybookSettings
 from retention.audiences.segment import Segment, segment_members, segment_summary
 from retention.metrics.ladder import LadderThresholds
@@ -240,3 +240,16 @@ def test_a_segment_round_trips_through_json_and_refuses_unknown_values():
         Segment(dropped_start=dt.date(2025, 1, 1))
     with pytest.raises(ValueError):
         Segment(orders_min=3, orders_max=2)
+
+
+def test_the_builder_offers_each_distinct_non_empty_value_once_sorted():
+    base = pd.DataFrame({
+        "city": ["Ulaanbaatar", None, "Yerevan", "  ", "Ulaanbaatar", "Tbilisi", ""],
+        "channel": ["web", "shop", None, "web", "shop", "web", "app"],
+        "top_category": [None, None, None, None, None, None, None],
+    })
+    assert base_choices(base) == {
+        "cities": ["Tbilisi", "Ulaanbaatar", "Yerevan"],  # blank and missing ones not offered
+        "channels": ["app", "shop", "web"],
+        "categories": [],  # the data has none: the builder disables the filter
+    }
