@@ -36,7 +36,7 @@ CUSTOMERS = 40
 MONTHS = 14
 
 PAGES = ["Home", "Loyalty ladder", "Retention & LTV", "ABC/XYZ", "Portraits", "Churn risk",
-         "Loyalty programme", "Data"]
+         "Loyalty programme", "Audiences", "Data"]
 
 # Run in every frame before the page's own scripts (components draw in iframes): record each
 # element that any of the values would create if a page rendered it as HTML or markdown, even
