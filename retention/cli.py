@@ -41,6 +41,7 @@ from retention.store import (
     WorkspaceInUse,
     WorkspaceUnavailable,
     close_workspace,
+    export_parquet,
     open_workspace,
 )
 from retention.summary import dataset_summary
@@ -144,6 +145,13 @@ def _parser() -> argparse.ArgumentParser:
                               "tier_thresholds=1000,5000; the names are DESIGN §7's")
     loyalty.add_argument("--months", type=int, help="projection horizon (default 24)")
     loyalty.set_defaults(run=_loyalty)
+    export = commands.add_parser(
+        "export-parquet", help="write every table of a workspace to one Parquet file each, a "
+        "folder that --db of the reading commands takes as a read-only workspace")
+    export.add_argument("--db", help="workspace file (default: $RETENTION_DB or "
+                                     "data/workspace.duckdb)")
+    export.add_argument("--out", required=True, type=Path, help="the folder to write")
+    export.set_defaults(run=_export_parquet)
     _admin_commands(commands)
     add_audience_command(commands, _print_json)
     benchmark.add_parser(commands)
@@ -240,6 +248,12 @@ def _summary(args: argparse.Namespace) -> int:
     dataset = ws.dataset(args.dataset)
     _print_json(dataset_summary(ws.cursor(), dataset, as_of=args.as_of,
                                 window_days=args.window_days))
+    return 0
+
+
+def _export_parquet(args: argparse.Namespace) -> int:
+    written = export_parquet(open_workspace(args.db, read_only=True), args.out)
+    _print_json({"folder": str(args.out.resolve()), "tables": written})
     return 0
 
 

@@ -224,6 +224,13 @@ _SCHEMA = [
     )
     """,
 ]
+# Every table of the schema above, as a Parquet export writes them and a Parquet workspace
+# reads them back (one file per table, named after it).
+WORKSPACE_TABLES = ("meta", "datasets", "loads", "transactions", "customers", "orders",
+                    "settings", "audiences", "audience_exports", "audience_export_members",
+                    "rejects")
+# What the metrics cannot do without: a Parquet folder missing one of these is no workspace.
+_PARQUET_REQUIRED = ("datasets", "transactions", "orders", "customers")
 
 
 @dataclass(frozen=True)
@@ -386,12 +393,17 @@ class Workspace:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
-        self.read_only = read_only
-        if not self.path.lower().startswith(_MOTHERDUCK_PREFIXES) and self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = _connect(self.path, read_only)
+        # a folder is a Parquet workspace (:func:`export_parquet`): the same tables, read only
+        self.parquet = Path(self.path).is_dir()
+        self.read_only = read_only or self.parquet
+        if self.parquet:
+            self._con = _connect_parquet(Path(self.path))
+        else:
+            if not self.path.lower().startswith(_MOTHERDUCK_PREFIXES) and self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._con = _connect(self.path, read_only)
         self._lock = threading.Lock()
-        if not read_only:
+        if not self.read_only:
             self._migrate()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -581,6 +593,57 @@ _DATASET_COLUMNS: dict[str, Callable[[Any], Any]] = {
 
 def _dataset_from_row(row: Mapping[Hashable, Any]) -> Dataset:
     return Dataset(**{column: read(row[column]) for column, read in _DATASET_COLUMNS.items()})
+
+
+def _connect_parquet(folder: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB whose workspace tables are views over ``folder/<table>.parquet``:
+    the metric SQL runs on it unchanged, whatever storage holds the files (issue 16's path past
+    one machine). The folder reaches DuckDB as a setting's parameter, never inside SQL; the
+    file names are the schema's own table names."""
+    missing = [name for name in _PARQUET_REQUIRED if not (folder / f"{name}.parquet").is_file()]
+    if missing:
+        raise WorkspaceUnavailable(
+            t("The folder {path} is not a Parquet workspace: it has no {files}. Write one "
+              "with `python -m retention export-parquet`.", path=str(folder),
+              files=", ".join(f"{name}.parquet" for name in missing)),
+            str(folder),
+        )
+    try:
+        config = duckdb_config()
+    except DuckDBSettingError as exc:
+        raise WorkspaceUnavailable(
+            t("The workspace {path} cannot be opened: {reason}", path=str(folder), reason=exc),
+            str(folder),
+        ) from exc
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("set global file_search_path = ?", [str(folder)])  # every cursor reads it
+    for table in WORKSPACE_TABLES:
+        if (folder / f"{table}.parquet").is_file():
+            con.execute(f"create view {table} as select * from read_parquet('{table}.parquet')")
+    return con
+
+
+def export_parquet(workspace: Workspace, folder: str | Path) -> dict[str, int]:
+    """Write every table of ``workspace`` to ``folder/<table>.parquet``, all from one snapshot,
+    and return {table: rows}. Each file is written under a temporary name and renamed only once
+    every table is written, so a failed export leaves the folder's earlier export whole."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    con = workspace.cursor()
+    written: dict[str, int] = {}
+    partial = {table: target / f".partial-{table}.parquet" for table in WORKSPACE_TABLES}
+    try:
+        with snapshot(con):
+            for table, path in partial.items():
+                con.execute(f"copy {table} to ? (format parquet)", [str(path)])
+                row = con.execute(f"select count(*) from {table}").fetchone()
+                written[table] = int(row[0]) if row else 0
+        for table, path in partial.items():
+            path.replace(target / f"{table}.parquet")
+    finally:
+        for path in partial.values():
+            path.unlink(missing_ok=True)
+    return written
 
 
 _workspaces: dict[tuple[str, bool], Workspace] = {}
