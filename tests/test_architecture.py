@@ -237,3 +237,31 @@ def test_the_readme_layout_names_only_what_exists():
     missing = [path for path in entries
                if not (any(path.parent.glob(path.name)) if "*" in path.name else path.exists())]
     assert [str(path.relative_to(PROJECT_ROOT)) for path in missing] == []
+
+
+def streamlit_cache_findings(source: str) -> list[str]:
+    """Every ``st.cache_data`` / ``st.cache_resource`` in ``source``: in the data layer a cache
+    must be :func:`retention.ui.data.cache_data` or ``cache_resource``, which key by the
+    interface language as well (a member's reason, a table's titles are written in it)."""
+    return [f"{node.lineno}: st.{node.attr}" for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and node.attr in CACHES
+            and isinstance(node.value, ast.Name) and node.value.id == "st"]
+
+
+def test_the_streamlit_cache_finder_sees_a_decorator_and_ignores_the_wrapper():
+    source = ("import streamlit as st\n"
+              "from retention.ui.data import cache_data\n"
+              "@cache_data(max_entries=4)\n"
+              "def kept(x): return x\n"
+              "@st.cache_resource(max_entries=4)\n"
+              "def mixed(x): return x\n")
+    assert streamlit_cache_findings(source) == ["5: st.cache_resource"]
+
+
+def test_every_data_layer_cache_is_keyed_by_the_language():
+    data_layer = PROJECT_ROOT / "retention" / "ui" / "data"
+    modules = [path for path in sorted(data_layer.glob("*.py")) if path.name != "__init__.py"]
+    assert len(modules) >= 8
+    found = {_relative(path): streamlit_cache_findings(path.read_text(encoding="utf-8"))
+             for path in modules}
+    assert {path: lines for path, lines in found.items() if lines} == {}

@@ -20,8 +20,13 @@ import pytest
 from audience_helpers import make_dataset
 
 from retention.audiences.base import base_choices, customer_base
-from retention.audiences.playbook import PlaybookSettings
-from retention.audiences.segment import Segment, segment_members, segment_summary
+from retention.audiences.playbook import PLAYBOOK, PlaybookSettings
+from retention.audiences.segment import (
+    Segment,
+    segment_count,
+    segment_members,
+    segment_summary,
+)
 from retention.metrics.ladder import LadderThresholds
 
 D = dt.date(2025, 6, 30)
@@ -253,3 +258,21 @@ def test_the_builder_offers_each_distinct_non_empty_value_once_sorted():
         "channels": ["app", "shop", "web"],
         "categories": [],  # the data has none: the builder disables the filter
     }
+
+
+@pytest.mark.parametrize("segment", [
+    Segment(), *(Segment(playbook=name) for name in PLAYBOOK),
+    Segment(steps=("repeat", "regular"), orders_min=2, revenue_max=500.0),
+    Segment(consent="sms"), Segment(steps=("loyal",)), Segment(p_alive_min=0.2, p_alive_max=0.5),
+], ids=lambda segment: segment.as_json())
+@pytest.mark.parametrize("modelled", [False, True])
+def test_the_count_in_duckdb_is_the_summary_of_the_members(shop, segment, modelled):
+    con, dataset_id = shop
+    if segment.needs_model and not modelled:
+        pytest.skip("needs a model")
+    scored = (scores({"W": 0.1, "V": 0.5, "L": 0.2, "G": 0.01},
+                     clv={"V": 200.0, "W": 50.25, "G": 7.5}) if modelled else None)
+    base = customer_base(con, dataset_id, as_of=D, scores=scored)
+    expected = segment_summary(segment_members(con, dataset_id, base, segment))
+    counted = segment_count(con, dataset_id, base, segment)
+    assert counted == expected

@@ -10,6 +10,8 @@ Caching:
   three pages agree and nothing is fitted twice.
 * a segment's members, summary and campaign list (``st.cache_data``), keyed also by the
   segment's JSON and the export options as plain values.
+* every one of them keyed by the interface language too (:func:`retention.ui.data.cache_data`):
+  a member's reason and a list's columns are written in it.
 * an export's uplift, keyed by the dataset version (new orders change it) and the export id
   (a recorded export never changes).
 
@@ -43,13 +45,13 @@ from retention.audiences.saved import Rules
 from retention.audiences.segment import (
     Segment,
     SegmentSummary,
+    segment_count,
     segment_members,
-    segment_summary,
 )
 from retention.audiences.uplift import Uplift, uplift
 from retention.metrics.abc_xyz import AbcXyzSettings
 from retention.metrics.ladder import LadderThresholds
-from retention.ui.data import SettingsKey, as_key, from_key, run
+from retention.ui.data import SettingsKey, as_key, cache_data, cache_resource, from_key, run
 from retention.ui.data import churn as churn_data
 from retention.ui.data import portraits as portraits_data
 
@@ -100,8 +102,10 @@ def summary(ctx: Context, segment: Segment, *, with_portraits: bool = False) -> 
 def members(ctx: Context, segment: Segment, *, limit: int | None = SHOWN_MEMBERS,
             with_portraits: bool = False) -> pd.DataFrame:
     """The first ``limit`` members of ``segment`` (all with None), with their reasons."""
-    frame = _members(*_base_key(ctx, with_portraits), _segment_key(ctx, segment))
-    return frame if limit is None else frame.head(limit)
+    if limit is None:
+        return _members(*_base_key(ctx, with_portraits), _segment_key(ctx, segment))
+    # a preview's own query: the whole list of every buyer is a million rows to copy
+    return _preview(*_base_key(ctx, with_portraits), _segment_key(ctx, segment), limit)
 
 
 def campaign(ctx: Context, audience: str, segment: Segment, options: ExportOptions, *,
@@ -181,7 +185,7 @@ def _segment_key(ctx: Context, segment: Segment) -> tuple[str, SettingsKey]:
     return segment.as_json(), as_key(playbook_settings(ctx))
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@cache_resource(max_entries=4, show_spinner=False)
 def _base(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder: SettingsKey,
           abc: SettingsKey, top_share: float, value: SettingsKey | None,
           drawn: tuple[object, ...] | None) -> pd.DataFrame:
@@ -197,7 +201,7 @@ def _base(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder:
                top_share=top_share, scores=scores, portraits=assignments)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@cache_data(max_entries=8, show_spinner=False)
 def _choices(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder: SettingsKey,
              abc: SettingsKey, top_share: float, value: SettingsKey | None,
              drawn: tuple[object, ...] | None) -> dict[str, list[str]]:
@@ -206,13 +210,21 @@ def _choices(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladd
 
 
 def _select(con: duckdb.DuckDBPyConnection, dataset_id: int, frame: pd.DataFrame,
-            segment: str, playbook: SettingsKey, ladder: SettingsKey) -> pd.DataFrame:
+            segment: str, playbook: SettingsKey, ladder: SettingsKey,
+            limit: int | None = None) -> pd.DataFrame:
     return segment_members(con, dataset_id, frame, Segment.from_json(segment),
                            ladder=from_key(LadderThresholds, ladder),
-                           playbook=from_key(PlaybookSettings, playbook))
+                           playbook=from_key(PlaybookSettings, playbook), limit=limit)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+def _count(con: duckdb.DuckDBPyConnection, dataset_id: int, frame: pd.DataFrame,
+           segment: str, playbook: SettingsKey, ladder: SettingsKey) -> SegmentSummary:
+    return segment_count(con, dataset_id, frame, Segment.from_json(segment),
+                         ladder=from_key(LadderThresholds, ladder),
+                         playbook=from_key(PlaybookSettings, playbook))
+
+
+@cache_data(max_entries=32, show_spinner=False)
 def _members(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder: SettingsKey,
              abc: SettingsKey, top_share: float, value: SettingsKey | None,
              drawn: tuple[object, ...] | None, segment: tuple[str, SettingsKey]) -> pd.DataFrame:
@@ -220,16 +232,26 @@ def _members(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladd
     return run(workspace, dataset_id, version, _select, frame, segment[0], segment[1], ladder)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@cache_data(max_entries=32, show_spinner=False)
+def _preview(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder: SettingsKey,
+             abc: SettingsKey, top_share: float, value: SettingsKey | None,
+             drawn: tuple[object, ...] | None, segment: tuple[str, SettingsKey],
+             limit: int) -> pd.DataFrame:
+    frame = _base(workspace, dataset_id, version, as_of, ladder, abc, top_share, value, drawn)
+    return run(workspace, dataset_id, version, _select, frame, segment[0], segment[1], ladder,
+               limit)
+
+
+@cache_data(max_entries=64, show_spinner=False)
 def _summary(workspace: str, dataset_id: int, version: int, as_of: dt.date, ladder: SettingsKey,
              abc: SettingsKey, top_share: float, value: SettingsKey | None,
              drawn: tuple[object, ...] | None,
              segment: tuple[str, SettingsKey]) -> SegmentSummary:
-    return segment_summary(_members(workspace, dataset_id, version, as_of, ladder, abc,
-                                    top_share, value, drawn, segment))
+    frame = _base(workspace, dataset_id, version, as_of, ladder, abc, top_share, value, drawn)
+    return run(workspace, dataset_id, version, _count, frame, segment[0], segment[1], ladder)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@cache_data(max_entries=16, show_spinner=False)
 def _campaign(workspace: str, dataset_id: int, version: int, as_of: dt.date,
               ladder: SettingsKey, abc: SettingsKey, top_share: float,
               value: SettingsKey | None, drawn: tuple[object, ...] | None,
@@ -243,7 +265,7 @@ def _campaign(workspace: str, dataset_id: int, version: int, as_of: dt.date,
                          baseline_rate=rate)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@cache_data(max_entries=8, show_spinner=False)
 def _again(workspace: str, dataset_id: int, version: int, export_id: int,
            as_of: dt.date) -> tuple[CampaignList, Rules] | str:
     try:
@@ -252,7 +274,7 @@ def _again(workspace: str, dataset_id: int, version: int, export_id: int,
         return str(exc)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@cache_data(max_entries=32, show_spinner=False)
 def _readout(workspace: str, dataset_id: int, version: int, export_id: int,
              window_days: int) -> Uplift | str:
     try:
