@@ -43,9 +43,10 @@ import duckdb
 import pandas as pd
 
 from retention.i18n import t
+from retention.metrics import customer_summary
 
 DEFAULT_WORKSPACE = Path("data") / "workspace.duckdb"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Transaction roles (DESIGN §3) in the column order of the canonical table.
 TRANSACTION_ROLES = (
@@ -69,7 +70,8 @@ _ORDERS_FROM_TRANSACTIONS = """
 """
 
 # Tables whose rows belong to one dataset (all carry dataset_id).
-DATA_TABLES = ("transactions", "orders", "customers", "rejects", "loads", "settings")
+DATA_TABLES = ("transactions", "orders", "customer_summary", "customers", "rejects", "loads",
+               "settings")
 # Saved audiences and their exports (retention.audiences, DESIGN §8), also per dataset (all carry
 # dataset_id). Not in DATA_TABLES: a load that replaces the rows keeps them, so an export made
 # before it can be read out against the new data; deleting the dataset deletes them.
@@ -163,6 +165,23 @@ _SCHEMA = [
     )
     """,
     """
+    create table if not exists customer_summary (
+        dataset_id integer not null,
+        customer_id text not null,
+        orders bigint not null,
+        first_order timestamp not null,
+        last_order timestamp not null,
+        purchase_days bigint not null,
+        repeat_day_revenue decimal(38, 4),
+        nonpositive_days bigint not null,
+        net_revenue decimal(38, 4) not null,
+        gross_value decimal(38, 4) not null,
+        returned_value decimal(38, 4) not null,
+        channel text,
+        top_category text
+    )
+    """,
+    """
     create table if not exists settings (
         dataset_id integer not null,
         namespace text not null,
@@ -227,8 +246,8 @@ _SCHEMA = [
 # Every table of the schema above, as a Parquet export writes them and a Parquet workspace
 # reads them back (one file per table, named after it).
 WORKSPACE_TABLES = ("meta", "datasets", "loads", "transactions", "customers", "orders",
-                    "settings", "audiences", "audience_exports", "audience_export_members",
-                    "rejects")
+                    "customer_summary", "settings", "audiences", "audience_exports",
+                    "audience_export_members", "rejects")
 # What the metrics cannot do without: a Parquet folder missing one of these is no workspace.
 _PARQUET_REQUIRED = ("datasets", "transactions", "orders", "customers")
 
@@ -429,16 +448,28 @@ class Workspace:
             con.execute("alter table customers add column if not exists first_name text")
             con.execute("alter table customers add column if not exists last_name text")
         # version 4 added the audience tables: the create statements above made them
+        if found < 5:
+            # version 5 keeps one summary row per buyer (retention.metrics.customer_summary)
+            for (dataset_id,) in con.execute("select dataset_id from datasets").fetchall():
+                self._rebuild_customer_summary(con, int(dataset_id))
         con.execute(
             "insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)]
         )
         con.execute("commit")
 
-    def rebuild_orders(self, con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
-        """Derive the dataset's ``orders`` rows from its transactions, on the caller's cursor
-        (so a load can do it inside its own transaction)."""
+    def rebuild_derived(self, con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+        """Derive the dataset's ``orders`` and ``customer_summary`` rows from its transactions,
+        on the caller's cursor (so a load does it inside its own transaction). Whatever
+        changes a dataset's transactions calls this: the two tables are never older than
+        the lines."""
         con.execute("delete from orders where dataset_id = ?", [dataset_id])
         con.execute(_ORDERS_FROM_TRANSACTIONS, [dataset_id])
+        self._rebuild_customer_summary(con, dataset_id)
+
+    @staticmethod
+    def _rebuild_customer_summary(con: duckdb.DuckDBPyConnection, dataset_id: int) -> None:
+        con.execute("delete from customer_summary where dataset_id = ?", [dataset_id])
+        con.execute(customer_summary.BUILD_SQL, {"ds": dataset_id})
 
     # -- datasets -------------------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ def make_dataset(
             f"insert into customers ({', '.join(columns)}) values "
             f"({', '.join('?' for _ in columns)})",
             [dataset_id, customer, *values.values()])
-    ws.rebuild_orders(con, dataset_id)
+    ws.rebuild_derived(con, dataset_id)
     return dataset_id
 
 
@@ -58,5 +58,5 @@ def add_orders(ws: Workspace, dataset_id: int, orders: Iterable[tuple[str, str, 
             " order_key, order_id) values (?, ?, ?, ?, ?, ?, ?, ?)",
             [dataset_id, number, customer, dt.date.fromisoformat(day), amount, amount < 0,
              f"O{number}", f"O{number}"])
-    ws.rebuild_orders(con, dataset_id)
+    ws.rebuild_derived(con, dataset_id)
     con.execute("update datasets set version = version + 1 where dataset_id = ?", [dataset_id])

@@ -29,6 +29,7 @@ from retention.metrics.abc_xyz import AbcXyzSettings, abc_xyz_customers
 from retention.metrics.customer_features import customer_features
 from retention.metrics.ladder import LadderThresholds, customer_steps
 from retention.models.churn import RiskThresholds
+from retention.sql import fetch_frame
 
 # The settings the pages use when none are saved (frozen, so one instance serves every call).
 DEFAULT_LADDER = LadderThresholds()
@@ -52,8 +53,10 @@ def _birthday_in(year: str) -> str:
             f"and day(birth_date) = 29 and not {leap} then 28 else day(birth_date) end)")
 
 
+# The contact fields, the order days and the next birthday, as CTEs the join below reads
+# (kept in DuckDB: a million rows handed to pandas and back cost more than the query).
 _CONTACTS = f"""
-    with orders_to_date as (
+    orders_to_date as (
         select customer_id, date::date as day
         from orders
         where dataset_id = $ds and date < $as_of::date + interval 1 day
@@ -77,7 +80,7 @@ _CONTACTS = f"""
         from customers
         where dataset_id = $ds and birth_date is not null
     ),
-    final as (
+    base_contacts as (
         select
             o.customer_id, o.first_order_day, o.last_order_day, o.median_gap_days,
             c.birth_date,
@@ -89,13 +92,13 @@ _CONTACTS = f"""
         left join customers c on c.dataset_id = $ds and c.customer_id = o.customer_id
         left join birthdays b on b.customer_id = o.customer_id
     )
-    select * from final
 """
 
 # The top share of customers by net revenue to date, by the churn page's rule (ties at the cut
 # all count; revenue must be positive), then everything joined on the customer id.
-_JOIN = """
-    with ranked as (
+_JOIN = f"""
+    with {_CONTACTS},
+    ranked as (
         select customer_id, net_revenue,
                row_number() over (order by net_revenue desc, customer_id) as rank,
                count(*) over () as buyers
@@ -111,7 +114,8 @@ _JOIN = """
             r.risk_group, r.p_alive, r.predicted_clv, f.recency_days, f.orders, f.net_revenue,
             coalesce(f.net_revenue >= (select revenue from cut) and f.net_revenue > 0, false)
                 as top_revenue,
-            f.city, f.channel, f.top_category, c.first_order_day, c.last_order_day,
+            f.city::varchar as city, f.channel::varchar as channel,
+            f.top_category::varchar as top_category, c.first_order_day, c.last_order_day,
             c.median_gap_days, c.birth_date, c.days_to_birthday, c.email, c.phone,
             c.email_opt_in, c.sms_opt_in, c.first_name, c.last_name
         from base_features f
@@ -148,11 +152,10 @@ def customer_base(
     """
     features = customer_features(con, dataset_id, as_of=as_of)[
         ["customer_id", "recency_days", "orders", "net_revenue", "city", "channel",
-         "top_category"]].astype({"city": object, "channel": object, "top_category": object})
+         "top_category"]]
     steps = customer_steps(con, dataset_id, as_of=as_of, thresholds=ladder)[
         ["customer_id", "step", "step_position", "is_advocate"]]
     cells = abc_xyz_customers(con, dataset_id, as_of=as_of, settings=abc)[["customer_id", "cell"]]
-    contacts = con.execute(_CONTACTS, {"ds": dataset_id, "as_of": as_of}).fetchdf()
     if scores is None:
         scores = pd.DataFrame({"customer_id": pd.Series(dtype=object),
                                "risk_group": pd.Series(dtype=object),
@@ -167,11 +170,12 @@ def customer_base(
     else:
         portraits = portraits[["customer_id", "portrait"]]
     frames = {"base_features": features, "base_steps": steps, "base_cells": cells,
-              "base_contacts": contacts, "base_scores": scores, "base_portraits": portraits}
+              "base_scores": scores, "base_portraits": portraits}
     for name, frame in frames.items():
         con.register(name, frame)
     try:
-        base = con.execute(_JOIN, {"top_share": float(top_share)}).fetchdf()
+        base = fetch_frame(con, _JOIN, {"ds": dataset_id, "as_of": as_of,
+                                        "top_share": float(top_share)})
     finally:
         for name in frames:
             con.unregister(name)

@@ -77,7 +77,7 @@ def commit_load(ws: Workspace, con: duckdb.DuckDBPyConnection, src: PreparedSour
             [dataset_id],
         )
         _merge_customers(con, dataset_id)
-        ws.rebuild_orders(con, dataset_id)
+        ws.rebuild_derived(con, dataset_id)
         loaded, rejected = con.execute(
             "select (select count(*) from load_rows), (select count(distinct line)"
             " from load_rejects)"

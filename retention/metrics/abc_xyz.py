@@ -53,6 +53,7 @@ import pandas as pd
 
 from retention.i18n import N_
 from retention.metrics.ladder import LadderThresholds, customer_steps
+from retention.sql import fetch_frame
 
 ABC_CLASSES = ("A", "B", "C")
 XYZ_CLASSES = ("X", "Y", "Z")
@@ -374,7 +375,7 @@ final as (
 {_ITEM_COLUMNS}"""
     params = _parameters([as_of], settings, dataset_id)
     params.update(as_of=as_of, cell=cell, limit=limit)
-    frame = con.execute(_query(unit, body), params).fetchdf()
+    frame = fetch_frame(con, _query(unit, body), params)
     return frame.rename(columns={"item": _UNITS[unit]["item"]})
 
 

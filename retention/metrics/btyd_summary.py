@@ -31,6 +31,37 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from retention.metrics import customer_summary
+from retention.sql import fetch_frame
+
+# The same columns from the per-buyer summary, exact when no row is dated after the
+# calibration end (retention.metrics.customer_summary): a million rows read instead of ten
+# million lines grouped by day.
+_FROM_SUMMARY = """
+    with per_customer as (
+        select customer_id, first_order::date as first_purchase,
+               last_order::date as last_purchase, purchase_days - 1 as x,
+               repeat_day_revenue, nonpositive_days, net_revenue
+        from customer_summary
+        where dataset_id = $ds
+    ),
+    final as (
+        select
+            customer_id,
+            first_purchase,
+            last_purchase,
+            x::integer as x,
+            date_diff('day', first_purchase, last_purchase)::integer as t_x_days,
+            date_diff('day', first_purchase, $end::date)::integer as T_days,
+            (repeat_day_revenue / x)::double as m,
+            nonpositive_days::integer as nonpositive_days,
+            net_revenue::double as net_revenue
+        from per_customer
+    )
+    select * from final
+    order by customer_id
+"""
+
 
 def btyd_summary(
     con: duckdb.DuckDBPyConnection, dataset_id: int, *, calibration_end: dt.date
@@ -43,6 +74,8 @@ def btyd_summary(
     net_revenue (all the customer's amounts up to the calibration end, returns included).
     Ordered by customer_id.
     """
+    if customer_summary.covers(con, dataset_id, calibration_end):
+        return fetch_frame(con, _FROM_SUMMARY, {"ds": dataset_id, "end": calibration_end})
     return con.execute(
         """
         with orders_to_end as (

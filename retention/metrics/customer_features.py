@@ -35,6 +35,8 @@ import duckdb
 import pandas as pd
 
 from retention import provenance
+from retention.metrics import customer_summary
+from retention.sql import fetch_frame
 
 NUMERIC_FEATURES = (
     "recency_days", "orders", "avg_check", "net_revenue", "tenure_days",
@@ -153,6 +155,55 @@ _FEATURES = """
 """
 
 
+# The same columns from the per-buyer summary, exact when no row is dated after D
+# (retention.metrics.customer_summary): one row per buyer read instead of every line scanned.
+_FEATURES_FROM_SUMMARY = """
+    with attributes as (
+        select customer_id, gender, city, birth_date, age
+        from customers
+        where dataset_id = $ds
+    ),
+    ages as (
+        select
+            customer_id,
+            coalesce(
+                year($as_of::date) - year(birth_date)
+                    - (month(birth_date) * 100 + day(birth_date)
+                       > month($as_of::date) * 100 + day($as_of::date))::integer,
+                age
+            ) as age
+        from attributes
+    ),
+    final as (
+        select
+            s.customer_id,
+            date_diff('day', s.last_order::date, $as_of::date) as recency_days,
+            s.orders,
+            (s.net_revenue / s.orders)::double as avg_check,
+            s.net_revenue::double as net_revenue,
+            date_diff('day', s.first_order::date, $as_of::date) as tenure_days,
+            case when s.orders > 1
+                 then date_diff('day', s.first_order::date, s.last_order::date)
+                      / (s.orders - 1)
+            end::double as mean_days_between_orders,
+            case when s.gross_value > 0
+                 then least(s.returned_value / s.gross_value, 1)
+                 else 0 end::double as return_rate,
+            case when g.age between 0 and $max_age then g.age end as age,
+            a.gender,
+            a.city,
+            s.channel,
+            s.top_category
+        from customer_summary s
+        left join attributes a on a.customer_id = s.customer_id
+        left join ages g on g.customer_id = s.customer_id
+        where s.dataset_id = $ds
+    )
+    select * from final
+    order by customer_id
+"""
+
+
 @provenance.stamped
 def customer_features(
     con: duckdb.DuckDBPyConnection, dataset_id: int, *, as_of: dt.date
@@ -164,9 +215,8 @@ def customer_features(
     return_rate, age (Int64, NA when unknown), gender, city, channel, top_category (text
     as pandas categories, NA when unknown).
     """
-    frame = con.execute(
-        _FEATURES, {"ds": dataset_id, "as_of": as_of, "max_age": MAX_AGE}
-    ).fetchdf()
+    sql = _FEATURES_FROM_SUMMARY if customer_summary.covers(con, dataset_id, as_of) else _FEATURES
+    frame = fetch_frame(con, sql, {"ds": dataset_id, "as_of": as_of, "max_age": MAX_AGE})
     frame = frame.astype({
         "recency_days": "int64", "orders": "int64", "tenure_days": "int64", "age": "Int64",
         "avg_check": "float64", "net_revenue": "float64",

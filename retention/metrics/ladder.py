@@ -33,6 +33,7 @@ import pandas as pd
 
 from retention import provenance
 from retention.i18n import t
+from retention.sql import fetch_frame
 
 # The step vocabulary lives in retention.vocabulary; STEP_LABELS is re-exported here because the
 # ladder, LTV and portraits pages import it with the steps from this module.
@@ -303,7 +304,8 @@ def customer_steps(
     referral and no NPS data), step (the highest step reached, one of STEPS; 'loyal' is the top
     when advocacy is unknown), step_position (1 for buyer … 5 for advocate).
     """
-    frame = con.execute(
+    frame = fetch_frame(
+        con,
         f"""
         with {_STEPS},
         final as (
@@ -325,7 +327,7 @@ def customer_steps(
         """,
         {**_params(dataset_id, thresholds), "start": as_of, "end": as_of,
          "ids": None if customer_ids is None else [str(c) for c in customer_ids]},
-    ).fetchdf()
+    )
     return frame.astype({
         "orders": "int64", "orders_in_window": "int64", "months_in_window": "int64",
         "share_of_wallet": "Float64", "nps": "Int64", "referrals": "int64",
