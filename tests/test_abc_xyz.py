@@ -21,6 +21,7 @@ from retention.metrics.abc_xyz import (
     abc_xyz_cell_customers,
     abc_xyz_cells,
     abc_xyz_counts,
+    abc_xyz_customer_cells,
     abc_xyz_customers,
     abc_xyz_overview,
     abc_xyz_trend,
@@ -119,6 +120,18 @@ def test_abc_boundaries_ties_and_unclassified_customers(tmp_path):
     # one purchase in twelve months: CV = √11 → Z
     assert set(got["xyz"]) == {"Z"}
     assert got["cv"].tolist() == [round(math.sqrt(11), 9)] * 5
+
+
+def test_the_customer_cells_alone_are_the_classified_customers_cells(tmp_path):
+    ws, ds = load(tmp_path, ABC_ROWS)
+    settings = AbcXyzSettings(a_share=0.6, b_share=0.9)
+
+    cells = abc_xyz_customer_cells(ws.cursor(), ds, as_of=ABC_AS_OF, settings=settings)
+
+    # by customer id (text order: capitals first), the cells of the list above
+    assert cells.columns.tolist() == ["customer_id", "cell"]
+    assert cells.values.tolist() == [["T-a", "CZ"], ["T-b", "CZ"], ["c01", "AZ"],
+                                     ["c02", "BZ"], ["c03", "BZ"]]
 
 
 def test_abc_cut_offs_are_settings(tmp_path):

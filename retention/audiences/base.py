@@ -2,7 +2,7 @@
 
 Every column comes from the metric that defines it, so an audience says exactly what the
 pages say: the ladder step from :func:`retention.metrics.ladder.customer_steps`, the ABC/XYZ
-cell from :func:`retention.metrics.abc_xyz.abc_xyz_customers`, recency, orders, net revenue,
+cell from :func:`retention.metrics.abc_xyz.abc_xyz_customer_cells`, recency, orders, net revenue,
 city, main channel and top category from
 :func:`retention.metrics.customer_features.customer_features`, P(alive), risk group and
 predicted CLV from :func:`retention.models.churn.customer_scores` (when a model is given), the
@@ -25,7 +25,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from retention.metrics.abc_xyz import AbcXyzSettings, abc_xyz_customers
+from retention.metrics.abc_xyz import AbcXyzSettings, abc_xyz_customer_cells
 from retention.metrics.customer_features import customer_features
 from retention.metrics.ladder import LadderThresholds, customer_steps
 from retention.models.churn import RiskThresholds
@@ -155,7 +155,7 @@ def customer_base(
          "top_category"]]
     steps = customer_steps(con, dataset_id, as_of=as_of, thresholds=ladder)[
         ["customer_id", "step", "step_position", "is_advocate"]]
-    cells = abc_xyz_customers(con, dataset_id, as_of=as_of, settings=abc)[["customer_id", "cell"]]
+    cells = abc_xyz_customer_cells(con, dataset_id, as_of=as_of, settings=abc)
     if scores is None:
         scores = pd.DataFrame({"customer_id": pd.Series(dtype=object),
                                "risk_group": pd.Series(dtype=object),

@@ -241,8 +241,13 @@ def optional_attributes(con: duckdb.DuckDBPyConnection, dataset_id: int) -> pd.D
         with attributes as (
             select gender, city, birth_date, age from customers where dataset_id = $ds
         ),
-        lines as (
-            select customer_id, channel, category from transactions where dataset_id = $ds
+        line_customers as (
+            -- one pass over the lines grouped by customer, not a distinct count per column
+            select customer_id, bool_or(channel is not null) as has_channel,
+                   bool_or(category is not null) as has_category
+            from transactions
+            where dataset_id = $ds
+            group by customer_id
         ),
         counts as (
             select
@@ -250,10 +255,8 @@ def optional_attributes(con: duckdb.DuckDBPyConnection, dataset_id: int) -> pd.D
                  where birth_date is not null or age is not null) as age,
                 (select count(gender) from attributes) as gender,
                 (select count(city) from attributes) as city,
-                (select count(distinct customer_id) from lines
-                 where channel is not null) as channel,
-                (select count(distinct customer_id) from lines
-                 where category is not null) as top_category
+                (select count(*) from line_customers where has_channel) as channel,
+                (select count(*) from line_customers where has_category) as top_category
         ),
         final as (
             unpivot counts on age, gender, city, channel, top_category
