@@ -20,11 +20,19 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal, localcontext
 
+import pandas as pd
 import pytest
 
 from retention.ingest import load_file
 from retention.loyalty import LoyaltyProgramme
-from retention.loyalty.replay import member_count, member_rewards, replay_programme, replay_totals
+from retention.loyalty.replay import (
+    MEMBER_COLUMNS,
+    member_count,
+    member_rewards,
+    replay_programme,
+    replay_totals,
+)
+from retention.sample import write_sample_csv
 from tests.ingest_helpers import fresh_workspace, write
 
 D = dt.date(2025, 12, 31)
@@ -237,3 +245,117 @@ def test_no_candidates_gives_empty_totals(year):
     assert replay.totals["members"] == 0
     assert replay.totals["cost_share_of_member_revenue"] is None
     assert replay.redeemable_share == 0.0
+
+
+# -- the replay's integer sums equal the definition on each member's orders -------------------
+
+# Values that sit exactly on a multiple of a rate a binary float would miss: 0.30 is 3 stamps of
+# 0.10 (0.3 / 0.1 = 2.9999… in floats), 30.00 is 4 stamps of 7.50, and 0.07 × 100.00 = 7 points.
+EXACT = """customer,date,amount,order_id
+X,2025-03-01,0.30,x1
+X,2025-03-02,30.00,x2
+Y,2025-04-01,100.00,y1
+Y,2025-04-02,0.00,y2
+Z,2025-05-01,7.49,z1
+"""
+
+
+def _order_values(con, ds) -> dict[str, list[Decimal]]:
+    """Each candidate's order values in the year, as the replay's definition takes them."""
+    rows = con.execute(
+        "select customer_id, list(revenue order by date, order_key) from orders"
+        " where dataset_id = ? and date >= ?::date - 364 and date < ?::date + interval 1 day"
+        " group by customer_id", [ds, D, D]
+    ).fetchall()
+    return dict(rows)
+
+
+def _assert_replay_is_the_definition(con, ds, programme: LoyaltyProgramme) -> None:
+    replay = replay_programme(con, ds, programme, as_of=D)
+    values = _order_values(con, ds)
+    assert len(replay.members) == len(values)
+    for member in replay.members.itertuples(index=False):
+        expected = member_rewards(programme, values[member.customer_id])
+        got = (None if pd.isna(member.collected) else int(member.collected),
+               member.earned, member.redeemable, member.liability, member.tier)
+        assert got == (expected.collected, expected.earned, expected.redeemable,
+                       expected.liability, expected.tier), member.customer_id
+
+
+PROGRAMMES = [
+    replace(EVERYONE, earn_rate=Decimal("0.07"), threshold_points=3),
+    replace(EVERYONE, earn_rate=Decimal("1.5"), threshold_points=10, point_value=Decimal("0.1")),
+    replace(EVERYONE, earn_rate=Decimal("0.0133"), cap_per_year=Decimal("0.01")),
+    replace(EVERYONE, programme="stamps", stamp_every=Decimal("0.1"), stamps_per_gift=7,
+            gift_cost=Decimal(10)),
+    replace(EVERYONE, programme="stamps", stamp_every=Decimal("7.5"), stamps_per_gift=3,
+            gift_cost=Decimal("9.99"), cap_per_year=Decimal(20)),
+    replace(EVERYONE, programme="stamps", stamp_every=Decimal("33.33"), stamps_per_gift=2,
+            gift_cost=Decimal(5)),
+    replace(EVERYONE, programme="cashback", cashback_rate=Decimal("0.0375")),
+    replace(EVERYONE, programme="tiers", tier_thresholds=(Decimal("30.30"), Decimal(100)),
+            tier_rates=(Decimal("0.01"), Decimal("0.025"), Decimal("0.05")),
+            cap_per_year=Decimal(3)),
+]
+
+
+@pytest.mark.parametrize("programme", PROGRAMMES,
+                         ids=lambda p: f"{p.programme}-{p.earn_rate}-{p.stamp_every}")
+def test_the_replay_equals_the_definition_on_exact_multiples(tmp_path, programme):
+    con, ds = _dataset(tmp_path, EXACT, "exact")
+    _assert_replay_is_the_definition(con, ds, programme)
+
+
+def test_the_exact_multiples_by_hand(tmp_path):
+    con, ds = _dataset(tmp_path, EXACT, "exact")
+    stamps = replace(EVERYONE, programme="stamps", stamp_every=Decimal("0.1"))
+    # X: 3 + 300; Y: 1000 + 0; Z: 74
+    assert _by_customer(replay_programme(con, ds, stamps, as_of=D), "collected") == {
+        "X": 303, "Y": 1000, "Z": 74}
+    points = replace(EVERYONE, earn_rate=Decimal("0.07"))
+    # X: ⌊0.021⌋ + ⌊2.1⌋ = 2; Y: ⌊7⌋ + 0 = 7; Z: ⌊0.5243⌋ = 0
+    assert _by_customer(replay_programme(con, ds, points, as_of=D), "collected") == {
+        "X": 2, "Y": 7, "Z": 0}
+
+
+@pytest.fixture(scope="module")
+def sample_shop(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("replay-sample")
+    path = write_sample_csv(folder / "shop.csv", customers=600, seed=11)
+    ws = fresh_workspace(folder, "shop.duckdb")
+    ds = load_file(ws, path, dataset="shop").dataset_id
+    last = ws.cursor().execute("select max(date)::date from transactions").fetchone()[0]
+    return ws, ds, last
+
+
+@pytest.mark.parametrize("programme", PROGRAMMES,
+                         ids=lambda p: f"{p.programme}-{p.earn_rate}-{p.stamp_every}")
+def test_the_replay_equals_the_definition_on_a_sample_shop(sample_shop, programme):
+    ws, ds, last = sample_shop
+    con = ws.cursor()
+    replay = replay_programme(con, ds, programme, as_of=last)
+    rows = con.execute(
+        "select customer_id, list(revenue order by date, order_key) from orders"
+        " where dataset_id = ? and date >= ?::date - 364 and date < ?::date + interval 1 day"
+        " group by customer_id", [ds, last, last]
+    ).fetchall()
+    values = dict(rows)
+    assert len(replay.members) == len(values) > 100
+    expected_totals = replay_totals(programme, _reference_members(programme, values))
+    assert replay.totals == expected_totals
+    for member in replay.members.itertuples(index=False):
+        expected = member_rewards(programme, values[member.customer_id])
+        assert (member.earned, member.redeemable, member.liability, member.tier) == (
+            expected.earned, expected.redeemable, expected.liability, expected.tier)
+
+
+def _reference_members(programme, values):
+    """The member table built the slow way, order by order, from the definition."""
+    records = []
+    for customer_id in sorted(values):
+        order_values = values[customer_id]
+        rewards = member_rewards(programme, order_values)
+        records.append((customer_id, len(order_values), sum(order_values, Decimal(0)),
+                        rewards.collected, rewards.earned, rewards.redeemable,
+                        rewards.liability, rewards.tier))
+    return pd.DataFrame.from_records(records, columns=list(MEMBER_COLUMNS))

@@ -4,10 +4,12 @@ Over L = (D − 365 days, D]: the candidates are the n customers with an order i
 all of them (``joiners=everyone``) or m = round-half-up(participation × n) of them —
 ``most_active`` the m with the most orders in L (ties: higher net revenue in L, then customer
 id as text), ``random`` the first m by the MD5 digest of "seed:customer id", a draw that any
-seed reproduces on any machine and any DuckDB version. DuckDB selects the members and lists
-each member's order values (an order's value is the sum of its non-return lines: returns are
-ignored, rewards are not clawed back); the rewards are then worked out per member in Python's
-``decimal`` arithmetic (60 significant digits), never in binary floats:
+seed reproduces on any machine and any DuckDB version. DuckDB selects the members and adds up,
+per member, the order values (an order's value is the sum of its non-return lines: returns are
+ignored, rewards are not clawed back) and the points or stamps of each order, in exact integer
+arithmetic; the rewards are then worked out per member in Python's ``decimal`` arithmetic (60
+significant digits), never in binary floats. :func:`member_rewards`, from a member's list of
+order values, is the definition; the replay gives the same numbers without listing the orders:
 
 * cashback: earned = redeemable = cashback_rate × Σ value;
 * points: P = Σ ⌊earn_rate × value⌋; redeemable = ⌊P / threshold_points⌋ × threshold_points ×
@@ -55,7 +57,25 @@ _WINDOW = """
 
 _CANDIDATES_SQL = f"select count(distinct customer_id) from orders where {_WINDOW}"
 
-_MEMBERS_SQL = f"""
+# Points or stamps of the year, per member: the sum over their orders of ⌊value × earn_rate⌋
+# or ⌊value / stamp_every⌋, in integers so that nothing is rounded. An order's value (scale 4)
+# becomes whole ten-thousandths; the rate travels as the two integers of its exact fraction
+# ($rate_num / $rate_den), so ⌊v/10⁴ × n/d⌋ = (v·n) // (10⁴·d). Order values are never negative
+# (a negative line is a return, and orders hold only purchase lines), so integer division is
+# the floor. HUGEINT holds the products: v < 10¹⁸, the fraction's terms well under 10²⁰.
+_COLLECTED = {
+    "points": "sum((revenue * 10000)::hugeint * $rate_num // ($rate_den * 10000))",
+    "stamps": "sum((revenue * 10000)::hugeint * $rate_den // ($rate_num * 10000))",
+}
+_NOTHING_COLLECTED = "null::hugeint"
+
+
+def _members_sql(programme: str) -> str:
+    """The members with their orders, revenue and points or stamps in the year (NULL for
+    cashback and tiers), by customer id; ``programme`` picks the fragment from
+    :data:`_COLLECTED`."""
+    collected = _COLLECTED.get(programme, _NOTHING_COLLECTED)
+    return f"""
 with orders_in_year as (
     select customer_id, order_key, date, revenue from orders where {_WINDOW}
 ),
@@ -65,7 +85,7 @@ net_in_year as (
 ),
 candidates as (
     select customer_id, count(*) as orders, sum(revenue) as revenue,
-           list(revenue order by date, order_key) as order_values
+           {collected} as collected
     from orders_in_year
     group by customer_id
 ),
@@ -78,7 +98,7 @@ ranked as (
     from candidates c
     left join net_in_year n using (customer_id)
 )
-select customer_id, orders, revenue, order_values
+select customer_id, orders, revenue, collected
 from ranked
 where case $joiners
           when 'most_active' then activity_rank <= $members
@@ -131,19 +151,31 @@ def member_rewards(programme: LoyaltyProgramme, values: Sequence[Decimal]) -> Me
     with decimal.localcontext() as context:
         context.prec = _PRECISION
         collected: int | None = None
+        if programme.programme == "points":
+            collected = sum(math.floor(programme.earn_rate * value) for value in values)
+        elif programme.programme == "stamps":
+            collected = sum(int(value // programme.stamp_every) for value in values)
+        return _rewards(programme, sum(values, _ZERO), collected)
+
+
+def _rewards(programme: LoyaltyProgramme, spend: Decimal, collected: int | None
+             ) -> MemberRewards:
+    """A member's rewards from their spend in the year and the points or stamps they
+    collected (None for cashback and tiers)."""
+    with decimal.localcontext() as context:
+        context.prec = _PRECISION
         liability = _ZERO
         tier = None
-        spend = sum(values, _ZERO)
         if programme.programme == "cashback":
             earned = redeemable = programme.cashback_rate * spend
         elif programme.programme == "points":
-            collected = sum(math.floor(programme.earn_rate * value) for value in values)
+            assert collected is not None
             per_reward = programme.threshold_points
             redeemable = collected // per_reward * per_reward * programme.point_value
             liability = collected % per_reward * programme.point_value
             earned = collected * programme.point_value
         elif programme.programme == "stamps":
-            collected = sum(int(value // programme.stamp_every) for value in values)
+            assert collected is not None
             per_gift = programme.stamps_per_gift
             redeemable = collected // per_gift * programme.gift_cost
             liability = collected % per_gift * programme.gift_cost / per_gift
@@ -174,13 +206,20 @@ def replay_programme(
     params: dict[str, Any] = {"ds": dataset_id, "as_of": as_of}
     row = con.execute(_CANDIDATES_SQL, params).fetchone()
     candidates = int(row[0]) if row else 0
-    rows = con.execute(_MEMBERS_SQL, {
+    rows = con.execute(_members_sql(programme.programme), {
         **params, "seed": str(programme.seed), "joiners": programme.joiners,
-        "members": member_count(programme, candidates),
+        "members": member_count(programme, candidates), **_rate_fraction(programme),
     }).fetchall()
     records = []
-    for customer_id, orders, revenue, order_values in rows:
-        rewards = member_rewards(programme, order_values)
+    # Points and stamps rewards depend on the count alone: each count is worked out once.
+    by_count: dict[int, MemberRewards] = {}
+    for customer_id, orders, revenue, collected in rows:
+        if collected is None:
+            rewards = _rewards(programme, revenue, None)
+        elif collected in by_count:
+            rewards = by_count[collected]
+        else:
+            rewards = by_count[collected] = _rewards(programme, revenue, int(collected))
         records.append((customer_id, int(orders), revenue, rewards.collected, rewards.earned,
                         rewards.redeemable, rewards.liability, rewards.tier))
     members = pd.DataFrame.from_records(records, columns=list(MEMBER_COLUMNS))
@@ -191,6 +230,18 @@ def replay_programme(
         members=members,
         totals=replay_totals(programme, members),
     )
+
+
+def _rate_fraction(programme: LoyaltyProgramme) -> dict[str, int]:
+    """The parameters of :data:`_COLLECTED`'s fragment: the earn rate (points) or the money per
+    stamp (stamps) as the numerator and denominator of its exact fraction; none otherwise
+    (DuckDB refuses a parameter the query does not use)."""
+    rate = {"points": programme.earn_rate, "stamps": programme.stamp_every}.get(
+        programme.programme)
+    if rate is None:
+        return {}
+    numerator, denominator = rate.as_integer_ratio()
+    return {"rate_num": numerator, "rate_den": denominator}
 
 
 def replay_totals(programme: LoyaltyProgramme, members: pd.DataFrame) -> dict[str, Any]:
