@@ -206,8 +206,9 @@ def build_canonical(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                    {_raw(plan, 'customer_id')} as raw_customer_id,
                    {parsed},
                    nullif(trim(overflow), '') as overflow,
-                   -- a 64-bit hash of the whole line is far cheaper to partition on
-                   min(line) over (partition by hash({all_cols})) as first_copy
+                   -- a 64-bit hash of the whole line finds exact repeats (check_rows): a
+                   -- group-by on it there is cheaper than a window partitioned on it here
+                   hash({all_cols}) as line_hash
             from stage
             where coalesce({" , ".join(f"nullif(trim({c}), '')" for c in plan.all_columns)
                             or "null"}) is not null
@@ -303,10 +304,15 @@ def _warnings(con: duckdb.DuckDBPyConnection, plan: Plan, now: datetime) -> list
               n=f"{future[0]:,}", today=now.date().isoformat(),
               lines=", ".join(map(str, future[1])))
         )
-    dupes = con.execute(
-        "select count(*), list(line || ' = line ' || first_copy order by line)[1:3]"
-        " from canon where line <> first_copy"
-    ).fetchall()[0]
+    dupes = con.execute("""
+        with repeated as (
+            select line_hash, min(line) as first_copy
+            from canon group by line_hash having count(*) > 1
+        )
+        select count(*), list(c.line || ' = line ' || r.first_copy order by c.line)[1:3]
+        from canon c join repeated r using (line_hash)
+        where c.line <> r.first_copy
+    """).fetchall()[0]
     if dupes[0]:
         warnings.append(
             t("{n} rows repeat an earlier row exactly ({examples}). They were kept: the same "
