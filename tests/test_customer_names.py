@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from retention.ingest import load_file
-from retention.store import close_workspace, open_workspace
+from retention.store import SCHEMA_VERSION, close_workspace, open_workspace
 from tests.ingest_helpers import fresh_workspace, write
 
 NAMED = (
@@ -47,4 +47,4 @@ def test_a_workspace_of_schema_version_2_gains_the_name_columns(tmp_path):
     ).fetchall() == [("a", "Gyumri", None, None)]
     assert ws.cursor().execute(
         "select value from meta where key = 'schema_version'"
-    ).fetchall() == [("4",)]
+    ).fetchall() == [(str(SCHEMA_VERSION),)]
